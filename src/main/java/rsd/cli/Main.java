@@ -1,0 +1,51 @@
+package rsd.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import rsd.RsdException;
+
+/** The {@code rsd} command line. Each subcommand lives in its own class in this package. */
+@Command(name = "rsd", mixinStandardHelpOptions = true, version = "rsd 0.1.0",
+        description = "Rule-based speculative decoding for Llama-3-family models.",
+        subcommands = {
+            CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (tests call this). Bad input: one line on stderr, exit 2. */
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            Throwable t = ex;
+            while (!(t instanceof RsdException) && t.getCause() != null && t != t.getCause()) {
+                t = t.getCause();
+            }
+            if (t instanceof RsdException) {
+                commandLine.getErr().println("rsd: " + t.getMessage());
+                return 2;
+            }
+            if (ex instanceof OutOfMemoryError) {
+                commandLine.getErr().println("rsd: out of memory (try a smaller --ctx, or more -Xmx via RSD_JAVA_OPTS)");
+                return 2;
+            }
+            throw ex;
+        });
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("rsd: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("Try 'rsd " + ex.getCommandLine().getCommandName() + " --help'.");
+            return 2;
+        });
+        return cl.execute(args);
+    }
+}
