@@ -35,15 +35,11 @@ public final class Main implements Runnable {
                 commandLine.getErr().println("rsd: " + t.getMessage());
                 return 2;
             }
-            if (ex instanceof OutOfMemoryError) {
-                commandLine.getErr().println("rsd: out of memory (try a smaller --ctx, or more -Xmx via RSD_JAVA_OPTS)");
-                return 2;
-            }
             throw ex;
         });
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("rsd: " + ex.getMessage());
-            ex.getCommandLine().getErr().println("Try 'rsd " + ex.getCommandLine().getCommandName() + " --help'.");
+            ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return 2;
         });
         return cl.execute(args);
