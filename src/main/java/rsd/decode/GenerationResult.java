@@ -1,0 +1,21 @@
+package rsd.decode;
+
+import java.util.List;
+import java.util.Map;
+import rsd.metrics.RuleStats;
+import rsd.metrics.StepTrace;
+
+/**
+ * One generation's output and metrics, defined as in DESIGN.md section 5: tokensPerSecond counts
+ * prefill in the wall time; forwardPasses excludes prefill chunks; tokensPerForward = totalTokens /
+ * forwardPasses; acceptanceRate = acceptedTokens / draftedTokens (0 when nothing was drafted).
+ *
+ * @param stopReason "length", "eos", "stop" (a stop string) or "cancelled"
+ * @param steps      every decoding step, for traces and reports
+ */
+public record GenerationResult(String text, int[] tokenIds, int promptTokens, int totalTokens,
+                               double elapsedSeconds, double tokensPerSecond, int forwardPasses,
+                               double tokensPerForward, long draftedTokens, long acceptedTokens,
+                               double acceptanceRate, Map<String, RuleStats> perRule, String stopReason,
+                               List<StepTrace> steps) {
+}
