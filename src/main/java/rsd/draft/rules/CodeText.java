@@ -111,6 +111,10 @@ final class CodeText {
      * outnumber colons at line ends).
      */
     static Language language(CharSequence text) {
+        return facts(text).language;
+    }
+
+    private static Language scanLanguage(CharSequence text) {
         int start = Math.max(0, text.length() - WINDOW);
         int python = 0;
         int cFamily = 0;
@@ -133,6 +137,10 @@ final class CodeText {
      * smallest increase of leading spaces between consecutive lines (4 when none is seen).
      */
     static String indentUnit(CharSequence text) {
+        return facts(text).indentUnit;
+    }
+
+    private static String scanIndentUnit(CharSequence text) {
         int start = Math.max(0, text.length() - WINDOW);
         int previous = -1;
         int unit = Integer.MAX_VALUE;
@@ -226,22 +234,81 @@ final class CodeText {
         };
     }
 
-    /** Whether the text ends inside an open triple-quoted string, and which quote opened it. */
+    /** Whether the text ends inside an open triple-quoted string, and which quote opened it (else null). */
     static String openTripleQuote(CharSequence text) {
-        int start = 0; // the whole text: starting inside a docstring would flip the parity
-        String open = null;
-        for (int i = start; i + 2 < text.length(); i++) {
+        Facts f = facts(text);
+        return f.openQuote;
+    }
+
+    /** Index of the opening triple quote when {@link #openTripleQuote} is not null. */
+    static int openTripleQuoteIndex(CharSequence text) {
+        return facts(text).openQuoteAt;
+    }
+
+    /**
+     * What every rule asks of the same text in the same step, computed once per text length (the decode
+     * loop's text only grows within a sequence, so the triple-quote scan continues where it stopped).
+     */
+    static final class Facts {
+        int length = -1;
+        Language language;
+        String indentUnit;
+        int scanned; // triple quotes are counted in text[0, scanned)
+        String openQuote;
+        int openQuoteAt = -1;
+        String tail = "";
+    }
+
+    /**
+     * Whether text[0, length) ends with {@code tail}: the same text grown further (the decode loop may hand
+     * over a new CharSequence object each step, so identity is not enough).
+     */
+    private static boolean endsAt(CharSequence text, int length, String tail) {
+        if (length < tail.length() || length > text.length()) {
+            return false;
+        }
+        for (int i = 0; i < tail.length(); i++) {
+            if (text.charAt(length - tail.length() + i) != tail.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final ThreadLocal<Facts> FACTS = ThreadLocal.withInitial(Facts::new);
+
+    static Facts facts(CharSequence text) {
+        Facts f = FACTS.get();
+        int n = text.length();
+        boolean sameStart = n >= f.length && f.length >= 0 && endsAt(text, f.length, f.tail);
+        if (sameStart && n == f.length) {
+            return f;
+        }
+        if (!sameStart) {
+            f.scanned = 0;
+            f.openQuote = null;
+            f.openQuoteAt = -1;
+        }
+        f.length = n;
+        f.tail = text.subSequence(Math.max(0, n - 32), n).toString();
+        f.language = scanLanguage(text);
+        f.indentUnit = scanIndentUnit(text);
+        int i = f.scanned;
+        for (; i + 2 < n; i++) {
             char c = text.charAt(i);
             if ((c == '"' || c == '\'') && text.charAt(i + 1) == c && text.charAt(i + 2) == c) {
                 String q = String.valueOf(c).repeat(3);
-                if (open == null) {
-                    open = q;
-                } else if (open.equals(q)) {
-                    open = null;
+                if (f.openQuote == null) {
+                    f.openQuote = q;
+                    f.openQuoteAt = i;
+                } else if (f.openQuote.equals(q)) {
+                    f.openQuote = null;
+                    f.openQuoteAt = -1;
                 }
                 i += 2;
             }
         }
-        return open;
+        f.scanned = i;
+        return f;
     }
 }

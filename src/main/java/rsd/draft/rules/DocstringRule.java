@@ -19,7 +19,7 @@ final class DocstringRule extends Rule {
         if (quote == null) {
             return null;
         }
-        String indentation = openingIndentation(text, quote);
+        String indentation = openingIndentation(text, CodeText.openTripleQuoteIndex(text));
         if (indentation == null) {
             return null;
         }
@@ -40,8 +40,7 @@ final class DocstringRule extends Rule {
     }
 
     /** Indentation of the line holding the last (opening) triple quote. */
-    private static String openingIndentation(CharSequence text, String quote) {
-        int at = text.toString().lastIndexOf(quote);
+    private static String openingIndentation(CharSequence text, int at) {
         if (at < 0) {
             return null;
         }
