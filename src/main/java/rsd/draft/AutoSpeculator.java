@@ -37,6 +37,7 @@ public final class AutoSpeculator implements Speculator {
     private final Map<String, long[]> shares = new LinkedHashMap<>();
     /** Each source's last proposal and the context length it was made at, still to be scored. */
     private final Draft[] pending;
+    private final String[] pendingKeys;
     private int pendingAt = -1;
     private int pendingFirstToken;
 
@@ -44,21 +45,29 @@ public final class AutoSpeculator implements Speculator {
         this.sources = List.copyOf(sources);
         this.cost = cost;
         this.pending = new Draft[sources.size()];
+        this.pendingKeys = new String[sources.size()];
         for (Drafter d : sources) {
-            first.put(d.name(), new Rate());
-            next.put(d.name(), new Rate());
             shares.put(d.name(), new long[2]);
         }
     }
 
-    /** Running estimate of P(first guessed token accepted) of a source. */
-    public double firstAcceptance(String source) {
-        return first.get(source).value();
+    /** Running estimate of P(first guessed token accepted) of a source (of one grade: "lookup#6-8"). */
+    public double firstAcceptance(String sourceAndGrade) {
+        return rate(first, sourceAndGrade).value();
     }
 
-    /** Running estimate of P(next guessed token accepted | previous accepted) of a source. */
-    public double nextAcceptance(String source) {
-        return next.get(source).value();
+    /** Running estimate of P(next guessed token accepted | previous accepted) of a source (and grade). */
+    public double nextAcceptance(String sourceAndGrade) {
+        return rate(next, sourceAndGrade).value();
+    }
+
+    private static Rate rate(Map<String, Rate> rates, String key) {
+        return rates.computeIfAbsent(key, k -> new Rate());
+    }
+
+    /** The estimate key of a source's last proposal: its name, plus its grade when it has grades. */
+    private static String key(Drafter d) {
+        return d instanceof GradedDrafter g ? d.name() + "#" + g.lastGrade() : d.name();
     }
 
     /** Tokens of each source put into verified trees, and tokens it proposed, since construction. */
@@ -78,10 +87,15 @@ public final class AutoSpeculator implements Speculator {
             Drafter d = sources.get(s);
             Draft draft = d.propose(context, limit);
             pending[s] = draft;
+            if (draft.isEmpty()) {
+                continue;
+            }
+            String key = key(d);
+            pendingKeys[s] = key;
             shares.get(d.name())[1] += draft.size();
             Node at = root;
             for (int i = 0; i < draft.size(); i++) {
-                double r = (i == 0 ? first : next).get(d.name()).value();
+                double r = rate(i == 0 ? first : next, key).value();
                 at = at.child(draft.tokens()[i], d.name(), r);
             }
         }
@@ -141,16 +155,16 @@ public final class AutoSpeculator implements Speculator {
             if (d == null || d.isEmpty()) {
                 continue;
             }
-            String name = sources.get(s).name();
+            String name = pendingKeys[s];
             int matched = 0;
             while (matched < d.size() && matched < known && d.tokens()[matched] == context.token(pendingAt + matched)) {
                 matched++;
             }
             for (int i = 0; i < matched; i++) {
-                (i == 0 ? first : next).get(name).update(true);
+                rate(i == 0 ? first : next, name).update(true);
             }
             if (matched < d.size() && matched < known) {
-                (matched == 0 ? first : next).get(name).update(false);
+                rate(matched == 0 ? first : next, name).update(false);
             }
             sources.get(s).observe(d, matched);
         }

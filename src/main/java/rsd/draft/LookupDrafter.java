@@ -11,7 +11,7 @@ import java.util.Map;
  * copies the continuation that followed there. Names from the signature and docstring and repeated
  * expressions come back this way.
  */
-public final class LookupDrafter implements Drafter {
+public final class LookupDrafter implements GradedDrafter {
     /** Candidates examined per proposal (the most recent ones). */
     private static final int MAX_CANDIDATES = 64;
     /** Matches longer than this are not measured further. */
@@ -30,6 +30,12 @@ public final class LookupDrafter implements Drafter {
     /** Length of the suffix match behind the last proposal (0 if none). */
     public int lastMatchLength() {
         return lastMatchLength;
+    }
+
+    @Override
+    public String lastGrade() {
+        int m = lastMatchLength;
+        return m <= 2 ? "2" : m == 3 ? "3" : m <= 5 ? "4-5" : m <= 8 ? "6-8" : m <= 16 ? "9-16" : "17+";
     }
 
     @Override

@@ -9,13 +9,14 @@ import rsd.tokenizer.Tokenizer;
  * frequent next piece after the longest known context, then again after that guess, while the table's
  * frequency stays at or above a threshold.
  */
-public final class PatternDrafter implements Drafter {
+public final class PatternDrafter implements GradedDrafter {
     private static volatile List<PatternTable.Entry> shipped;
 
     private final List<PatternTable.Entry> entries;
     private final int minPercent;
     private Tokenizer mappedFor;
     private PatternTable table;
+    private String lastGrade = "";
 
     /** Uses the table shipped with rsd and the default threshold (50 %). */
     public PatternDrafter() {
@@ -42,6 +43,11 @@ public final class PatternDrafter implements Drafter {
     }
 
     @Override
+    public String lastGrade() {
+        return lastGrade;
+    }
+
+    @Override
     public Draft propose(DraftContext context, int maxTokens) {
         if (maxTokens <= 0 || context.length() == 0) {
             return Draft.EMPTY;
@@ -58,7 +64,11 @@ public final class PatternDrafter implements Drafter {
             if (v < 0 || (v & 0xFF) < minPercent) {
                 break;
             }
-            run[known + guessed] = (int) (v >>> 8);
+            if (guessed == 0) {
+                int percent = (int) (v & 0xFF);
+                lastGrade = "o" + ((v >>> 8) & 0xFF) + (percent >= 95 ? "p95" : percent >= 80 ? "p80" : percent >= 65 ? "p65" : "p50");
+            }
+            run[known + guessed] = (int) (v >>> 16);
             guessed++;
         }
         return guessed == 0 ? Draft.EMPTY : Draft.of(name(), Arrays.copyOfRange(run, known, known + guessed));

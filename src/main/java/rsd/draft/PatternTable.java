@@ -123,13 +123,13 @@ public final class PatternTable {
 
     /**
      * The continuation of the longest stored context that ends at {@code end} in {@code tokens}: packed
-     * as (next id << 8 | percent), or -1.
+     * as (next id << 16 | context order << 8 | percent), or -1.
      */
     long next(int[] tokens, int end) {
         for (int order = Math.min(MAX_ORDER, end); order >= 1; order--) {
             Long v = byContext.get(hash(tokens, end - order, end));
             if (v != null) {
-                return v;
+                return ((v >>> 8) << 16) | ((long) order << 8) | (v & 0xFF);
             }
         }
         return -1;
