@@ -170,6 +170,48 @@ public final class CostModel {
         return measured;
     }
 
+    /**
+     * The cost model of a loaded model on this machine: {@code RSD_COST_CURVE} ("1:1,2:1.03,4:1.08,...")
+     * when set (to project another machine), else the cached calibration for a GGUF-backed model (keyed by
+     * file and threads), else a fresh measurement (test fakes).
+     */
+    public static CostModel forModel(LanguageModel model, PrintStream log) {
+        String curve = System.getenv("RSD_COST_CURVE");
+        if (curve != null && !curve.isBlank()) {
+            return parseCurve(curve, "RSD_COST_CURVE");
+        }
+        if (model instanceof rsd.model.LlamaModel llama) {
+            try {
+                String key = fileKey(llama.gguf().path(), llama.threads());
+                return cached(model, key, defaultCacheDir(), log);
+            } catch (IOException e) {
+                // the file vanished or cannot be read again: measure without caching
+            }
+        }
+        return measure(model);
+    }
+
+    /** Parses "T:cost,T:cost,..." (T ascending from 1); {@code source} names it in error messages. */
+    public static CostModel parseCurve(String spec, String source) {
+        try {
+            String[] parts = spec.trim().split(",");
+            int[] t = new int[parts.length];
+            double[] c = new double[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                String[] kv = parts[i].trim().split(":");
+                t[i] = Integer.parseInt(kv[0].trim());
+                c[i] = Double.parseDouble(kv[1].trim());
+                if ((i > 0 && t[i] <= t[i - 1]) || c[i] <= 0) {
+                    throw new IllegalArgumentException();
+                }
+            }
+            return of(t, c);
+        } catch (RuntimeException e) {
+            throw new rsd.RsdException(source + " '" + spec + "' is not a cost curve like 1:1,2:1.03,4:1.08 "
+                    + "(token counts ascending from 1, positive costs)");
+        }
+    }
+
     /** The default cache directory, ~/.cache/rsd (or $XDG_CACHE_HOME/rsd). */
     public static Path defaultCacheDir() {
         String xdg = System.getenv("XDG_CACHE_HOME");

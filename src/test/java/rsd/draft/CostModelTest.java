@@ -43,4 +43,15 @@ class CostModelTest {
         Files.write(a, new byte[] {1, 2, 4});
         assertThat(CostModel.fileKey(a, 1)).isNotEqualTo(k1);
     }
+
+    @Test
+    void parsesCurvesAndRejectsBadOnesWithOneLine() {
+        CostModel m = CostModel.parseCurve("1:1, 2:1.05, 8:1.5", "RSD_COST_CURVE");
+        assertThat(m.cost(2)).isEqualTo(1.05);
+        assertThat(m.maxTokens()).isEqualTo(8);
+        for (String bad : new String[] {"2:1,1:1", "1:1,2:x", "1:1,2:-1", "", "1:1,1:2"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> CostModel.parseCurve(bad, "RSD_COST_CURVE"))
+                    .isInstanceOf(rsd.RsdException.class).hasMessageContaining("RSD_COST_CURVE");
+        }
+    }
 }

@@ -21,7 +21,7 @@ public final class ReplayHeldOut {
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args[0]);
         int maxFiles = Integer.parseInt(args[1]);
-        CostModel cost = args.length > 2 ? parseCurve(args[2]) : CostModel.linear(16);
+        CostModel cost = args.length > 2 ? CostModel.parseCurve(args[2], "curve") : CostModel.linear(16);
         var tok = Cl100kTestTokenizer.get();
         List<int[][]> windows = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(root)) {
@@ -68,17 +68,5 @@ public final class ReplayHeldOut {
         s.add(new LookupDrafter());
         s.add(new PatternDrafter());
         return s;
-    }
-
-    static CostModel parseCurve(String spec) {
-        String[] parts = spec.split(",");
-        int[] t = new int[parts.length];
-        double[] c = new double[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            String[] kv = parts[i].split(":");
-            t[i] = Integer.parseInt(kv[0]);
-            c[i] = Double.parseDouble(kv[1]);
-        }
-        return CostModel.of(t, c);
     }
 }
