@@ -36,16 +36,14 @@ public final class AutoSpeculator implements Speculator {
     private final Map<String, Rate> next = new HashMap<>();
     private final Map<String, long[]> shares = new LinkedHashMap<>();
     /** Each source's last proposal and the context length it was made at, still to be scored. */
-    private final Draft[] pending;
-    private final String[] pendingKeys;
+    /** Every proposal of the last step (source index, estimate key, draft), still to be scored. */
+    private final List<Pending> pending = new ArrayList<>();
     private int pendingAt = -1;
     private int pendingFirstToken;
 
     public AutoSpeculator(List<Drafter> sources, CostModel cost) {
         this.sources = List.copyOf(sources);
         this.cost = cost;
-        this.pending = new Draft[sources.size()];
-        this.pendingKeys = new String[sources.size()];
         for (Drafter d : sources) {
             shares.put(d.name(), new long[2]);
         }
@@ -61,18 +59,13 @@ public final class AutoSpeculator implements Speculator {
         return rate(next, sourceAndGrade).value();
     }
 
-    private static Rate rate(Map<String, Rate> rates, String key) {
-        return rates.computeIfAbsent(key, k -> new Rate());
-    }
-
-    /** The estimate key of a source's last proposal: its name, plus its grade when it has grades. */
-    private static String key(Drafter d) {
-        return d instanceof GradedDrafter g ? d.name() + "#" + g.lastGrade() : d.name();
-    }
-
     /** Tokens of each source put into verified trees, and tokens it proposed, since construction. */
     public Map<String, long[]> verifiedAndProposed() {
         return shares;
+    }
+
+    private static Rate rate(Map<String, Rate> rates, String key) {
+        return rates.computeIfAbsent(key, k -> new Rate());
     }
 
     @Override
@@ -83,20 +76,29 @@ public final class AutoSpeculator implements Speculator {
             return List.of();
         }
         Node root = new Node(-1, null, 1.0, null);
+        pending.clear();
         for (int s = 0; s < sources.size(); s++) {
             Drafter d = sources.get(s);
-            Draft draft = d.propose(context, limit);
-            pending[s] = draft;
-            if (draft.isEmpty()) {
-                continue;
+            List<Draft> drafts;
+            if (d instanceof GradedDrafter g) {
+                drafts = g.proposeAlternatives(context, limit);
+            } else {
+                Draft one = d.propose(context, limit);
+                drafts = one.isEmpty() ? List.of() : List.of(one);
             }
-            String key = key(d);
-            pendingKeys[s] = key;
-            shares.get(d.name())[1] += draft.size();
-            Node at = root;
-            for (int i = 0; i < draft.size(); i++) {
-                double r = rate(i == 0 ? first : next, key).value();
-                at = at.child(draft.tokens()[i], d.name(), r);
+            for (int a = 0; a < drafts.size(); a++) {
+                Draft draft = drafts.get(a);
+                if (draft.isEmpty()) {
+                    continue;
+                }
+                String key = d instanceof GradedDrafter g ? d.name() + "#" + g.grade(a) : d.name();
+                pending.add(new Pending(s, key, draft));
+                shares.get(d.name())[1] += draft.size();
+                Node at = root;
+                for (int i = 0; i < draft.size(); i++) {
+                    double r = rate(i == 0 ? first : next, key).value();
+                    at = at.child(draft.tokens()[i], d.name(), r);
+                }
             }
         }
         pendingAt = context.length();
@@ -137,7 +139,7 @@ public final class AutoSpeculator implements Speculator {
         return branches;
     }
 
-    /** Scores every source's last proposal against the tokens that really followed. */
+    /** Scores every source's last proposals against the tokens that really followed. */
     private void settle(DraftContext context) {
         if (pendingAt < 0) {
             return;
@@ -145,31 +147,30 @@ public final class AutoSpeculator implements Speculator {
         int known = context.length() - pendingAt;
         if (known <= 0 || context.token(pendingAt - 1) != pendingFirstToken) {
             if (known != 0) {
-                Arrays.fill(pending, null); // a different sequence: nothing to score
+                pending.clear(); // a different sequence: nothing to score
                 pendingAt = -1;
             }
             return;
         }
-        for (int s = 0; s < sources.size(); s++) {
-            Draft d = pending[s];
-            if (d == null || d.isEmpty()) {
-                continue;
-            }
-            String name = pendingKeys[s];
+        for (Pending p : pending) {
+            Draft d = p.draft();
             int matched = 0;
             while (matched < d.size() && matched < known && d.tokens()[matched] == context.token(pendingAt + matched)) {
                 matched++;
             }
             for (int i = 0; i < matched; i++) {
-                rate(i == 0 ? first : next, name).update(true);
+                rate(i == 0 ? first : next, p.key()).update(true);
             }
             if (matched < d.size() && matched < known) {
-                rate(matched == 0 ? first : next, name).update(false);
+                rate(matched == 0 ? first : next, p.key()).update(false);
             }
-            sources.get(s).observe(d, matched);
+            sources.get(p.source()).observe(d, matched);
         }
-        Arrays.fill(pending, null);
+        pending.clear();
         pendingAt = -1;
+    }
+
+    private record Pending(int source, String key, Draft draft) {
     }
 
     @Override
@@ -179,7 +180,7 @@ public final class AutoSpeculator implements Speculator {
 
     @Override
     public void reset() {
-        Arrays.fill(pending, null);
+        pending.clear();
         pendingAt = -1;
         for (Drafter d : sources) {
             d.reset();

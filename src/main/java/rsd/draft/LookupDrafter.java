@@ -1,6 +1,8 @@
 package rsd.draft;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -12,6 +14,7 @@ import java.util.Map;
  * expressions come back this way.
  */
 public final class LookupDrafter implements GradedDrafter {
+    private final int[] matchLengths = new int[2];
     /** Candidates examined per proposal (the most recent ones). */
     private static final int MAX_CANDIDATES = 64;
     /** Matches longer than this are not measured further. */
@@ -34,25 +37,40 @@ public final class LookupDrafter implements GradedDrafter {
 
     @Override
     public String lastGrade() {
-        int m = lastMatchLength;
-        return m <= 2 ? "2" : m == 3 ? "3" : m <= 5 ? "4-5" : m <= 8 ? "6-8" : m <= 16 ? "9-16" : "17+";
+        return grade(0);
     }
 
     @Override
     public Draft propose(DraftContext context, int maxTokens) {
+        List<Draft> all = proposeAlternatives(context, maxTokens);
+        if (all.isEmpty()) {
+            return Draft.EMPTY;
+        }
+        lastMatchLength = matchLengths[0];
+        return all.getFirst();
+    }
+
+    /**
+     * The continuation after the longest match, then (when there is one) the continuation after the
+     * longest match that goes on differently: two branches for a token tree.
+     */
+    @Override
+    public List<Draft> proposeAlternatives(DraftContext context, int maxTokens) {
         lastMatchLength = 0;
         int n = context.length();
         sync(context);
         if (maxTokens <= 0 || n < 3) {
-            return Draft.EMPTY;
+            return List.of();
         }
         int[] positions = index.get(key(tokens[n - 2], tokens[n - 1]));
         if (positions == null) {
-            return Draft.EMPTY;
+            return List.of();
         }
         int count = positions[0];
         int best = -1;
         int bestLength = 0;
+        int second = -1;
+        int secondLength = 0;
         for (int c = count; c >= 1 && c > count - MAX_CANDIDATES; c--) {
             int p = positions[c]; // tokens[p-2], tokens[p-1] equal the last two tokens
             if (p >= n) {
@@ -63,19 +81,36 @@ public final class LookupDrafter implements GradedDrafter {
                 length++;
             }
             if (length > bestLength) {
+                if (best >= 0 && tokens[best] != tokens[p]) {
+                    second = best;
+                    secondLength = bestLength;
+                }
                 bestLength = length;
                 best = p;
+            } else if (tokens[p] != tokens[best] && length > secondLength) {
+                second = p;
+                secondLength = length;
             }
         }
         if (best < 0) {
-            return Draft.EMPTY;
+            return List.of();
         }
-        int end = Math.min(n, best + maxTokens);
-        if (end <= best) {
-            return Draft.EMPTY;
+        List<Draft> out = new ArrayList<>(2);
+        out.add(Draft.of(name(), Arrays.copyOfRange(tokens, best, Math.min(n, best + maxTokens))));
+        matchLengths[0] = bestLength;
+        if (second >= 0 && tokens[second] != tokens[best]) {
+            out.add(Draft.of(name(), Arrays.copyOfRange(tokens, second, Math.min(n, second + maxTokens))));
+            matchLengths[1] = secondLength;
         }
         lastMatchLength = bestLength;
-        return Draft.of(name(), Arrays.copyOfRange(tokens, best, end));
+        return out;
+    }
+
+    @Override
+    public String grade(int alternative) {
+        int m = matchLengths[alternative];
+        String g = m <= 2 ? "2" : m == 3 ? "3" : m <= 5 ? "4-5" : m <= 8 ? "6-8" : m <= 16 ? "9-16" : "17+";
+        return alternative == 0 ? g : "alt" + g;
     }
 
     /** Indexes the tokens added since the last call; rebuilds if the context is not an extension. */
