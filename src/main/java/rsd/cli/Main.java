@@ -9,6 +9,10 @@ import rsd.RsdException;
         description = "Rule-based speculative decoding for Llama-3-family models.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            InspectCommand.class,
+            QuantizeCommand.class,
+            RandomModelCommand.class,
+            BenchEngineCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
