@@ -13,6 +13,7 @@ import rsd.RsdException;
             QuantizeCommand.class,
             RandomModelCommand.class,
             BenchEngineCommand.class,
+            TokenizeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
