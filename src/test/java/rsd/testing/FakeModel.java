@@ -21,6 +21,8 @@ public final class FakeModel implements LanguageModel {
     public int forwardCalls;
     public int treeCalls;
     public int prefillCalls;
+    /** Positions computed by forward and prefill (not tree forwards). */
+    public long positions;
 
     /**
      * @param scale   spread of the logits (large: peaked distributions)
@@ -113,6 +115,7 @@ public final class FakeModel implements LanguageModel {
             for (int i = 0; i < tokens.length; i++) {
                 check(tokens[i]);
                 cache.add(tokens[i]);
+                positions++;
                 out[i] = logitsAfter(cache);
             }
             return out;
