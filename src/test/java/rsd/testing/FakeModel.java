@@ -14,6 +14,7 @@ import rsd.model.Session;
  */
 public final class FakeModel implements LanguageModel {
     private final int vocab;
+    private final int active;
     private final int context;
     private final long salt;
     private final float scale;
@@ -30,6 +31,12 @@ public final class FakeModel implements LanguageModel {
      *                keep generations full length
      */
     public FakeModel(int vocab, int context, long salt, float scale, float eosBias) {
+        this(vocab, vocab, context, salt, scale, eosBias);
+    }
+
+    /** Only ids below {@code active} get real logits (the rest -1e4): cheap fakes with a huge vocabulary. */
+    public FakeModel(int vocab, int active, int context, long salt, float scale, float eosBias) {
+        this.active = active;
         this.vocab = vocab;
         this.context = context;
         this.salt = salt;
@@ -45,7 +52,8 @@ public final class FakeModel implements LanguageModel {
             h = mix(h + history.get(i) + 1);
         }
         float[] logits = new float[vocab];
-        for (int j = 0; j < vocab; j++) {
+        java.util.Arrays.fill(logits, active, vocab, -1e4f);
+        for (int j = 0; j < active; j++) {
             long v = mix(h ^ (j * 0xC2B2AE3D27D4EB4FL));
             logits[j] = scale * ((v >>> 11) * 0x1.0p-53f);
         }
