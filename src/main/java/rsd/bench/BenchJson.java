@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
-import java.util.Map;
-import rsd.metrics.RuleStats;
+import rsd.metrics.ResultJson;
 
 /**
  * The benchmark's JSON document, read by {@code rsd bench --html} and the report tools:
@@ -42,7 +41,7 @@ public final class BenchJson {
             o.put("speedup_vs_standard", m.speedupVsStandard());
             putNullable(o, "identical_to_standard", m.identicalToStandard());
             o.put("differing_problems", m.differingProblems());
-            o.set("per_rule", perRule(m.perRule()));
+            o.set("per_rule", ResultJson.perRule(m.perRule()));
         }
         ArrayNode problems = root.putArray("problems");
         for (BenchRunner.Run r : runs) {
@@ -59,20 +58,10 @@ public final class BenchJson {
             o.put("accepted", r.result().acceptedTokens());
             putNullable(o, "identical_to_standard", r.identicalToStandard());
             o.put("stop_reason", r.result().stopReason());
-            o.set("per_rule", perRule(r.result().perRule()));
+            o.set("per_rule", ResultJson.perRule(r.result().perRule()));
             o.put("text", r.result().text());
         }
         return root;
-    }
-
-    public static ObjectNode perRule(Map<String, RuleStats> stats) {
-        ObjectNode o = JSON.createObjectNode();
-        stats.forEach((rule, s) -> {
-            ObjectNode r = o.putObject(rule);
-            r.put("drafted", s.drafted());
-            r.put("accepted", s.accepted());
-        });
-        return o;
     }
 
     private static void putNullable(ObjectNode o, String field, Boolean value) {
