@@ -82,6 +82,10 @@ public final class BenchCommand implements Callable<Integer> {
     private final ModelOpener opener;
     Boolean terminalOverride;
 
+    public BenchCommand() {
+        this(rsd.LoadedModel::open);
+    }
+
     BenchCommand(ModelOpener opener) {
         this.opener = opener;
     }

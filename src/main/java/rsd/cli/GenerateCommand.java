@@ -91,6 +91,10 @@ public final class GenerateCommand implements Callable<Integer> {
     /** Tests force terminal behaviour on or off; null: detect. */
     Boolean terminalOverride;
 
+    public GenerateCommand() {
+        this(rsd.LoadedModel::open);
+    }
+
     GenerateCommand(ModelOpener opener) {
         this.opener = opener;
     }

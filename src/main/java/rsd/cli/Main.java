@@ -9,6 +9,8 @@ import rsd.RsdException;
         description = "Rule-based speculative decoding for Llama-3-family models.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            GenerateCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

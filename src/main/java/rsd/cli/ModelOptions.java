@@ -20,6 +20,6 @@ final class ModelOptions {
     @Option(names = "--threads", paramLabel = "N", description = "compute threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--ctx", paramLabel = "N", description = "context length cap in tokens (default: ${DEFAULT-VALUE})")
+    @Option(names = "--ctx", paramLabel = "N", description = "context length cap in tokens, 0 = the model's own (default: ${DEFAULT-VALUE})")
     int ctx = 4096;
 }

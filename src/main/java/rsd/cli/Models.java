@@ -21,8 +21,8 @@ final class Models implements AutoCloseable {
         if (options.threads < 1) {
             throw new RsdException("--threads must be >= 1, got " + options.threads);
         }
-        if (options.ctx < 2) {
-            throw new RsdException("--ctx must be >= 2, got " + options.ctx);
+        if (options.ctx < 0 || options.ctx == 1) {
+            throw new RsdException("--ctx must be 0 (the model's own) or >= 2, got " + options.ctx);
         }
         if (options.gamma < 1) {
             throw new RsdException("--gamma must be >= 1, got " + options.gamma);

@@ -90,7 +90,7 @@ public final class JtokkitCl100k implements Tokenizer {
     }
 
     /** Length of the prefix that ends on a UTF-8 character boundary. */
-    static int completePrefix(byte[] b) {
+    public static int completePrefix(byte[] b) {
         int n = b.length;
         for (int back = 1; back <= Math.min(3, n); back++) {
             int c = b[n - back] & 0xFF;
