@@ -81,6 +81,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     private final ModelOpener opener;
     Boolean terminalOverride;
+    /** Builds each mode's generator; tests substitute a faulty mode to check the exit code. */
+    java.util.function.BiFunction<String, ModeResources, TextGenerator> generatorFactory = Modes::decoder;
 
     public BenchCommand() {
         this(rsd.LoadedModel::open);
@@ -115,19 +117,16 @@ public final class BenchCommand implements Callable<Integer> {
             ModeResources res = models.resources();
             List<String> chosen = chooseModes(res);
             Map<String, TextGenerator> generators = new LinkedHashMap<>();
-            List<Decoder> decoders = new ArrayList<>();
             try {
                 for (String m : chosen) {
-                    Decoder d = Modes.decoder(m, res);
-                    decoders.add(d);
-                    generators.put(m, d);
+                    generators.put(m, generatorFactory.apply(m, res));
                 }
                 GenerationSettings settings = new GenerationSettings(maxTokens, temperature, topK, topP, seed, List.of());
                 err.printf(Locale.ROOT, "rsd bench: %d problems from %s, modes %s, up to %d tokens each, %s%n",
                         problems.size(), datasetName, String.join(", ", chosen), maxTokens,
                         temperature <= 0f ? "greedy" : "temperature " + temperature);
                 err.flush();
-                ProgressBar bar = new ProgressBar(err, terminal);
+                ProgressBar bar = new ProgressBar(err, terminal, chosen.size());
                 List<BenchRunner.Run> runs = new BenchRunner(generators, settings, warmupTokens, bar).run(problems);
                 bar.finish();
                 List<ModeSummary> summaries = ModeSummary.of(runs);
@@ -154,8 +153,10 @@ public final class BenchCommand implements Callable<Integer> {
                 err.flush();
                 return differing.isEmpty() ? 0 : 1;
             } finally {
-                for (Decoder d : decoders) {
-                    d.close();
+                for (TextGenerator g : generators.values()) {
+                    if (g instanceof Decoder d) {
+                        d.close();
+                    }
                 }
             }
         }
@@ -228,12 +229,13 @@ public final class BenchCommand implements Callable<Integer> {
     static final class ProgressBar implements BenchRunner.Progress {
         private final PrintWriter err;
         private final boolean terminal;
+        private final int modes;
         private final long start = System.nanoTime();
-        private String lastTask;
 
-        ProgressBar(PrintWriter err, boolean terminal) {
+        ProgressBar(PrintWriter err, boolean terminal, int modes) {
             this.err = err;
             this.terminal = terminal;
+            this.modes = modes;
         }
 
         @Override
@@ -244,10 +246,10 @@ public final class BenchCommand implements Callable<Integer> {
                 int filled = (int) ((long) width * done / total);
                 err.printf(Locale.ROOT, "\r\u001b[K[%s%s] %d/%d  %s  %s %.1f tok/s  %.0fs", "#".repeat(filled),
                         " ".repeat(width - filled), done, total, problem.taskId(), mode, result.tokensPerSecond(), seconds);
-            } else if (!problem.taskId().equals(lastTask) || done == total) {
-                err.printf(Locale.ROOT, "[%d/%d] %s (%.0fs)%n", done, total, problem.taskId(), seconds);
+            } else if (done % modes == 0) {
+                // Not a terminal: one line per finished problem, for logs.
+                err.printf(Locale.ROOT, "[%d/%d] %s done (%.0fs)%n", done, total, problem.taskId(), seconds);
             }
-            lastTask = problem.taskId();
             err.flush();
         }
 
