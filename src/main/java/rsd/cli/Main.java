@@ -14,6 +14,8 @@ import rsd.RsdException;
             RandomModelCommand.class,
             BenchEngineCommand.class,
             TokenizeCommand.class,
+            GenerateCommand.class,
+            BenchCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
