@@ -16,6 +16,7 @@ import rsd.RsdException;
             TokenizeCommand.class,
             GenerateCommand.class,
             BenchCommand.class,
+            MinePatternsCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
