@@ -9,6 +9,7 @@ import rsd.RsdException;
         description = "Rule-based speculative decoding for Llama-3-family models.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            AnalyzeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

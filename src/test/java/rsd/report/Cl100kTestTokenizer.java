@@ -13,7 +13,7 @@ import rsd.tokenizer.Tokenizer;
  * are cl100k's ranks and its pre-tokenizer is the same, so report tests see exactly the tokens a Llama 3
  * model would produce for code ("):\n", seven spaces as one token).
  */
-final class Cl100kTestTokenizer implements Tokenizer {
+public final class Cl100kTestTokenizer implements Tokenizer {
     private static final Encoding CL100K = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
 
     @Override
