@@ -195,7 +195,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     }
 
     /** --out, or a name derived from the input ("run.jsonl" gives "run.html") in the current directory. */
-    private Path outPath() {
+    Path outPath() {
         if (out != null) {
             return out;
         }
