@@ -1,16 +1,19 @@
 package rsd.cli;
 
 import java.nio.file.Path;
-import rsd.RsdException;
+import rsd.gguf.GgufFile;
 import rsd.tokenizer.Tokenizer;
+import rsd.tokenizer.Tokenizers;
 
-/** Loads only the tokenizer of a GGUF model (its metadata), without the weights. */
+/** Loads only the tokenizer of a GGUF model (its metadata), without touching the weights. */
 final class ModelTokenizer {
     private ModelTokenizer() {
     }
 
     static Tokenizer load(Path model) {
-        // Replaced by the GGUF metadata reader as soon as rsd.gguf is on main.
-        throw new RsdException("cannot read the tokenizer of " + model + ": GGUF support is not in this build yet");
+        // Metadata values are plain Java objects copied out of the mapping, so the file can be closed at once.
+        try (GgufFile gguf = GgufFile.open(model)) {
+            return Tokenizers.fromMetadata(gguf.metadata(), model.toString());
+        }
     }
 }
