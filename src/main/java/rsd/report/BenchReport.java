@@ -427,7 +427,7 @@ public final class BenchReport {
             details>summary h2{display:inline}
             details>summary::before{content:'\\25b8  ';color:var(--muted)}
             details[open]>summary::before{content:'\\25be  '}
-            .kv th{text-transform:none;font-size:13px;letter-spacing:0}
+            .kv th{text-transform:none;font-size:13px;letter-spacing:0;width:38%}
             .kv td,.kv th{white-space:normal;word-break:break-word}
             """;
 }

@@ -157,6 +157,8 @@ final class Charts {
         plot.addRangeMarker(referenceLine(1.0));
         CategoryAxis x = plot.getDomainAxis();
         x.setCategoryMargin(0.25);
+        x.setLowerMargin(0.01);
+        x.setUpperMargin(0.01);
         if (problems.size() > 40) {
             x.setTickLabelsVisible(false);
             x.setLabel(problems.size() + " problems, sorted by speed-up");

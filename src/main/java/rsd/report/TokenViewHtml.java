@@ -132,6 +132,7 @@ final class TokenViewHtml {
         sb.append("<span class=\"gap\"></span><span class=\"t acc\">accepted</span> ")
                 .append("<span class=\"t rej\">rejected</span> <span class=\"t c0\">model\u2019s own</span> ")
                 .append("<span class=\"t pr c0\">prompt</span>")
+                .append("<span class=\"pass\"></span> start of a forward pass")
                 .append("<label class=\"toggle\"><input type=\"checkbox\" id=\"show-rej\" checked> show rejected guesses</label>")
                 .append("</div>\n<pre class=\"tokens\" id=\"tokens\">");
         int i = 0;
@@ -288,6 +289,9 @@ final class TokenViewHtml {
             .t.acc{background:#c6efce;color:#0a3d17}
             .t.rej{background:#ffd7d5;color:#a40e26;text-decoration:line-through;text-decoration-thickness:2px}
             .t.acc,.t.rej{box-shadow:inset 0 -3px 0 var(--rc)}
+            .st>.t:first-child{box-shadow:-1.5px 0 0 #8c959f}
+            .st>.t.acc:first-child,.st>.t.rej:first-child{box-shadow:inset 0 -3px 0 var(--rc),-1.5px 0 0 #8c959f}
+            .legend .pass{display:inline-block;width:2px;height:14px;background:#8c959f;vertical-align:-2px;margin-left:8px}
             .t:hover{outline:2px solid var(--accent);opacity:1}
             .st:hover .t{outline:1px dashed #8c959f}
             body.hide-rej .t.rej{display:none}

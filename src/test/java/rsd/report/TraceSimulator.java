@@ -155,16 +155,11 @@ final class TraceSimulator {
         return id < 0 ? null : new Guess(id, "idiom");
     }
 
-    /** What followed the last earlier occurrence of the two most recent tokens. */
+    /** What followed the last earlier occurrence of the three most recent tokens. */
     private static Guess copy(List<Integer> h) {
         int n = h.size();
-        if (n < 3) {
-            return null;
-        }
-        int a = h.get(n - 2);
-        int b = h.get(n - 1);
-        for (int j = n - 3; j >= 1; j--) {
-            if (h.get(j - 1) == a && h.get(j) == b) {
+        for (int j = n - 2; j >= 2; j--) {
+            if (h.get(j).equals(h.get(n - 1)) && h.get(j - 1).equals(h.get(n - 2)) && h.get(j - 2).equals(h.get(n - 3))) {
                 return new Guess(h.get(j + 1), "context-copy");
             }
         }
