@@ -17,6 +17,7 @@ import rsd.RsdException;
             GenerateCommand.class,
             BenchCommand.class,
             MinePatternsCommand.class,
+            AnalyzeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
