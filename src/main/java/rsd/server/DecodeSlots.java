@@ -65,20 +65,24 @@ final class DecodeSlots implements AutoCloseable {
         workers.prestartAllCoreThreads();
     }
 
-    /** Queues the job, or returns false at once when parallel + queue jobs are already admitted. */
-    boolean trySubmit(Job job) {
-        if (closing || !admission.tryAcquire()) {
-            return false;
-        }
+    /**
+     * Takes a place (decoding or queued) or returns false at once when parallel + queue requests already
+     * hold one. A caller that gets true must call {@link #execute} exactly once.
+     */
+    boolean tryAdmit() {
+        return !closing && admission.tryAcquire();
+    }
+
+    /** Queues an admitted job for the next free decoding thread. */
+    void execute(Job job) {
         queued.incrementAndGet();
         try {
             workers.execute(() -> run(job));
         } catch (RuntimeException e) { // rejected: the pool is shutting down
             queued.decrementAndGet();
             admission.release();
-            return false;
+            job.result.complete(null);
         }
-        return true;
     }
 
     private void run(Job job) {

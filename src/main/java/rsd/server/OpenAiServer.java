@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import rsd.RsdException;
 import rsd.decode.GenerationResult;
@@ -59,6 +60,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final ExecutorService handlers;
     private final PrintStream log;
     private final long startedEpochSeconds = System.currentTimeMillis() / 1000;
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     private OpenAiServer(ServerOptions options, List<? extends TextGenerator> generators, PrintStream log)
             throws IOException {
@@ -118,6 +120,11 @@ public final class OpenAiServer implements AutoCloseable {
         return mode;
     }
 
+    /** HTTP exchanges being handled right now (any route). */
+    int inFlightRequests() {
+        return inFlight.get();
+    }
+
     int activeGenerations() {
         return slots.active();
     }
@@ -149,6 +156,15 @@ public final class OpenAiServer implements AutoCloseable {
     // ---- routing ----
 
     private void handle(HttpExchange exchange) {
+        inFlight.incrementAndGet();
+        try {
+            handleCounted(exchange);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private void handleCounted(HttpExchange exchange) {
         long start = System.nanoTime();
         ResponseChannel channel = new ResponseChannel(exchange);
         String path = exchange.getRequestURI().getPath();
@@ -286,16 +302,18 @@ public final class OpenAiServer implements AutoCloseable {
         EventStream events = request.stream() ? new EventStream(channel, chat, id, created) : null;
         TokenListener listener = events == null ? null : (tokenId, text, fromGuess) -> events.delta(text);
         DecodeSlots.Job job = new DecodeSlots.Job(request.promptIds(), request.settings(), listener, channel::broken);
-        if (!slots.trySubmit(job)) {
+        if (!slots.tryAdmit()) {
             exchange.getResponseHeaders().set("Retry-After", "1");
             throw new ApiException(429, "rate_limit_error", null, "queue_full",
                     "The server is busy: " + options.parallel() + " requests are decoding and " + options.queue()
                             + " are queued; retry later");
         }
         if (events != null) {
+            // Before the job can run: the worker's first token must find the stream open.
             channel.startEvents();
             events.start();
         }
+        slots.execute(job);
         GenerationResult result;
         try {
             result = await(job, channel);
