@@ -116,7 +116,7 @@ final class DecodeSlots implements AutoCloseable {
         return active.get();
     }
 
-    /** Cancels running generations, drops queued ones and waits (bounded) for the workers to end. */
+    /** Cancels running generations, drops queued ones, waits (bounded) for the workers to end, closes the generators. */
     @Override
     public void close() {
         closing = true;
@@ -128,6 +128,16 @@ final class DecodeSlots implements AutoCloseable {
         } catch (InterruptedException e) {
             workers.shutdownNow();
             Thread.currentThread().interrupt();
+        }
+        // Generators may own KV caches (off-heap or large arrays): release the idle ones.
+        for (TextGenerator g; (g = generators.poll()) != null; ) {
+            if (g instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // Closing at shutdown: nothing useful to do with a failure.
+                }
+            }
         }
     }
 }

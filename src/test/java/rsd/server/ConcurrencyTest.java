@@ -262,4 +262,28 @@ class ConcurrencyTest {
             assertThat(status).contains("200");
         }
     }
+    /** A scripted generator that counts how often it is closed. */
+    static final class ClosableGenerator extends ScriptedGenerator implements AutoCloseable {
+        static final java.util.concurrent.atomic.AtomicInteger CLOSED = new java.util.concurrent.atomic.AtomicInteger();
+
+        ClosableGenerator() {
+            super(0);
+        }
+
+        @Override
+        public void close() {
+            CLOSED.incrementAndGet();
+        }
+    }
+
+    @Test
+    void closingTheServerClosesEveryGeneratorOnce() throws Exception {
+        ClosableGenerator.CLOSED.set(0);
+        OpenAiServer server = OpenAiServer.start(new ServerOptions("127.0.0.1", 0, 3, 1, 4096, 256, "m", 1000),
+                ClosableGenerator::new, OpenAiServerSdkTest.QUIET);
+        assertSlotIsFree(server);
+        assertThat(ClosableGenerator.CLOSED.get()).isZero();
+        server.close();
+        assertThat(ClosableGenerator.CLOSED.get()).isEqualTo(3);
+    }
 }
