@@ -1,0 +1,168 @@
+package rsd.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+import rsd.gguf.GgmlType;
+
+class TensorTest {
+    static final GgmlType[] ENGINE_TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K};
+
+    /** Random valid stored bytes for any engine type (quantized types: random codes with small scales). */
+    static byte[] randomBytes(GgmlType type, int n, Random rnd) {
+        switch (type) {
+            case F32, F16, BF16 -> {
+                float[] x = new float[n];
+                for (int i = 0; i < n; i++) {
+                    x[i] = (float) rnd.nextGaussian();
+                }
+                return Quantize.quantize(type, x, 0, n);
+            }
+            default -> {
+                byte[] b = new byte[(int) type.bytesFor(n)];
+                rnd.nextBytes(b);
+                for (int blk = 0; blk < n / type.blockSize; blk++) {
+                    int at = blk * type.blockBytes;
+                    // put sane f16 scales where each format keeps them
+                    switch (type) {
+                        case Q8_0, Q4_0 -> ReferenceDequant.putHalf(b, at, 0.01f + rnd.nextFloat() * 0.05f);
+                        case Q4_K -> {
+                            ReferenceDequant.putHalf(b, at, 0.001f + rnd.nextFloat() * 0.01f);
+                            ReferenceDequant.putHalf(b, at + 2, 0.001f + rnd.nextFloat() * 0.01f);
+                        }
+                        case Q6_K -> ReferenceDequant.putHalf(b, at + 208, 0.0005f + rnd.nextFloat() * 0.002f);
+                        default -> throw new AssertionError(type);
+                    }
+                }
+                return b;
+            }
+        }
+    }
+
+    static Tensor tensor(GgmlType type, byte[] bytes, int n) {
+        return Tensor.wrap(type, MemorySegment.ofArray(bytes), n);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    void dequantizeGetAndDotMatchTheReference(GgmlType type) {
+        Random rnd = new Random(type.ordinal());
+        int n = 512;
+        byte[] bytes = randomBytes(type, n, rnd);
+        Tensor t = tensor(type, bytes, n);
+        double[] ref = ReferenceDequant.dequantize(type, bytes, n);
+        float[] deq = t.toFloatArray();
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) rnd.nextGaussian();
+            assertThat((double) deq[i]).as("element %d", i).isCloseTo(ref[i], within(1e-6 * Math.max(1, Math.abs(ref[i]))));
+            assertThat((double) t.get(i)).as("get %d", i).isCloseTo(ref[i], within(1e-6 * Math.max(1, Math.abs(ref[i]))));
+        }
+        // dot over the second half (offset start) against double accumulation
+        double expected = 0, scale = 0;
+        for (int i = 0; i < 256; i++) {
+            expected += ref[256 + i] * x[i];
+            scale += Math.abs(ref[256 + i] * x[i]);
+        }
+        assertThat((double) t.dot(256, x, 256)).isCloseTo(expected, within(1e-5 * scale + 1e-6));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    void matmulEqualsRowDotsForEveryBatchSize(GgmlType type) {
+        Random rnd = new Random(42 + type.ordinal());
+        int rows = 7, cols = 512;
+        byte[] bytes = randomBytes(type, rows * cols, rnd);
+        Tensor w = tensor(type, bytes, rows * cols);
+        double[] ref = ReferenceDequant.dequantize(type, bytes, rows * cols);
+        for (int T = 1; T <= 9; T++) {
+            float[][] x = new float[T][cols];
+            for (float[] row : x) {
+                for (int i = 0; i < cols; i++) {
+                    row[i] = (float) rnd.nextGaussian();
+                }
+            }
+            float[][] out = new float[T][rows + 3];
+            w.matmul(x, T, cols, out, 3, 0, rows, new float[cols]);
+            for (int t = 0; t < T; t++) {
+                for (int r = 0; r < rows; r++) {
+                    double e = 0, s = 0;
+                    for (int k = 0; k < cols; k++) {
+                        e += ref[r * cols + k] * x[t][k];
+                        s += Math.abs(ref[r * cols + k] * x[t][k]);
+                    }
+                    assertThat((double) out[t][3 + r]).as("T=%d t=%d r=%d", T, t, r).isCloseTo(e, within(1e-5 * s + 1e-6));
+                }
+            }
+        }
+    }
+
+    @Test
+    void quantizationErrorIsWithinEachFormatsBound() {
+        Random rnd = new Random(7);
+        int n = 32 * 64;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (rnd.nextGaussian() * (1 + i % 5));
+        }
+        for (GgmlType type : new GgmlType[] {GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0}) {
+            float[] y = tensor(type, Quantize.quantize(type, x, 0, n), n).toFloatArray();
+            for (int blk = 0; blk < n / 32; blk++) {
+                float amax = 0;
+                for (int j = 0; j < 32; j++) {
+                    amax = Math.max(amax, Math.abs(x[blk * 32 + j]));
+                }
+                for (int j = 0; j < 32; j++) {
+                    int i = blk * 32 + j;
+                    double err = Math.abs(y[i] - x[i]);
+                    double bound = switch (type) {
+                        case F16 -> Math.abs(x[i]) * 0x1p-11 + 1e-7;           // half an ulp of an 11-bit significand
+                        case BF16 -> Math.abs(x[i]) * 0x1p-8;                   // half an ulp of an 8-bit significand
+                        case Q8_0 -> 0.5 * amax / 127 * 1.01 + amax * 0x1p-11;  // half a step, plus the f16 scale rounding
+                        case Q4_0 -> amax / 8 * 1.01 + amax * 0x1p-10;          // one step (the +8 end is clamped to +7)
+                        default -> throw new AssertionError();
+                    };
+                    assertThat(err).as("%s element %d (%f -> %f)", type, i, x[i], y[i]).isLessThanOrEqualTo(bound);
+                }
+            }
+        }
+    }
+
+    @Test
+    void quantizeMatchesKnownQ8_0Codes() {
+        float[] x = new float[32];
+        for (int j = 0; j < 32; j++) {
+            x[j] = j - 16;
+        }
+        byte[] b = Quantize.quantize(GgmlType.Q8_0, x, 0, 32);
+        assertThat(ReferenceDequant.half(b, 0)).isCloseTo(16f / 127, within(1e-4f));
+        assertThat(b[2]).isEqualTo((byte) -127);   // -16 is the largest magnitude
+        assertThat(b[2 + 16]).isEqualTo((byte) 0);
+        assertThat(b[2 + 24]).isEqualTo((byte) 64); // 8 / (16/127) = 63.5 -> rounds away from zero
+    }
+
+    @Test
+    void threadPoolCoversEveryIndexOnce() {
+        try (ThreadPool pool = new ThreadPool(3)) {
+            for (int round = 0; round < 200; round++) {
+                int n = 1 + round * 7 % 300;
+                int[] hits = new int[n];
+                pool.run(n, 1 + round % 5, (from, to, worker) -> {
+                    for (int i = from; i < to; i++) {
+                        hits[i]++;
+                    }
+                });
+                for (int i = 0; i < n; i++) {
+                    assertThat(hits[i]).as("round %d index %d", round, i).isEqualTo(1);
+                }
+            }
+        }
+    }
+}
