@@ -105,19 +105,40 @@ public final class CostModel {
      * per hundred milliseconds of single-token forward).
      */
     public static CostModel measure(LanguageModel model) {
+        synchronized (MEASURED) {
+            CostModel known = MEASURED.get(model);
+            if (known != null) {
+                return known;
+            }
+        }
+        CostModel m = measureNow(model);
+        synchronized (MEASURED) {
+            MEASURED.put(model, m);
+        }
+        return m;
+    }
+
+    /** Models measured in this process (several modes in one bench share one calibration). */
+    private static final java.util.Map<LanguageModel, CostModel> MEASURED = new java.util.WeakHashMap<>();
+
+    private static CostModel measureNow(LanguageModel model) {
         int capacity = Math.min(model.contextLength(), CONTEXT + 32);
-        int maxT = Math.min(16, capacity - CONTEXT);
+        int contextLength = Math.min(CONTEXT, capacity / 2);
+        int maxT = Math.min(16, capacity - contextLength);
+        if (maxT < 2) {
+            return linear(2); // no room to measure: assume guesses cost full steps
+        }
         int[] points = Arrays.stream(CALIBRATED).filter(t -> t <= maxT).toArray();
         try (Session session = model.newSession(capacity)) {
-            int[] context = new int[CONTEXT];
-            for (int i = 0; i < CONTEXT; i++) {
+            int[] context = new int[contextLength];
+            for (int i = 0; i < contextLength; i++) {
                 context[i] = (i * 7919 + 13) % Math.min(model.vocabSize(), 30_000);
             }
             session.prefill(context, 0);
             double[] millis = new double[points.length];
             for (int round = 0; round < 2; round++) { // round 0 warms the code paths up
                 for (int i = 0; i < points.length; i++) {
-                    millis[i] = median(session, Arrays.copyOf(context, points[i]), round == 0 ? 1 : 5);
+                    millis[i] = median(session, Arrays.copyOf(context, points[i]), contextLength, round == 0 ? 1 : 5);
                 }
             }
             double[] costs = new double[points.length];
@@ -128,11 +149,11 @@ public final class CostModel {
         }
     }
 
-    private static double median(Session session, int[] tokens, int reps) {
+    private static double median(Session session, int[] tokens, int startPos, int reps) {
         double[] t = new double[reps];
         for (int r = 0; r < reps; r++) {
             long start = System.nanoTime();
-            session.forward(tokens, CONTEXT);
+            session.forward(tokens, startPos);
             t[r] = (System.nanoTime() - start) / 1e6;
         }
         Arrays.sort(t);
