@@ -24,6 +24,9 @@ public final class CostModel {
     /** The token counts the calibration measures (cost is interpolated in between). */
     static final int[] CALIBRATED = {1, 2, 3, 4, 6, 8, 12, 16};
     private static final int CONTEXT = 64;
+    private static final int MIN_ROUNDS = 4;
+    private static final int MAX_ROUNDS = 15;
+    private static final long BUDGET_NANOS = 4_000_000_000L;
 
     private final double[] ratio; // ratio[t] for t = 0..max (ratio[0] unused, ratio[1] = 1)
 
@@ -101,8 +104,8 @@ public final class CostModel {
     }
 
     /**
-     * Times forwards over T = 1..16 tokens after a short context (median of repeated runs; about a second
-     * per hundred milliseconds of single-token forward).
+     * Times forwards over T = 1..16 tokens after a short context: the fastest of 4 to 15 interleaved runs
+     * each, within about 4 seconds (longer only when a round itself takes longer).
      */
     public static CostModel measure(LanguageModel model) {
         synchronized (MEASURED) {
@@ -121,6 +124,11 @@ public final class CostModel {
     /** Models measured in this process (several modes in one bench share one calibration). */
     private static final java.util.Map<LanguageModel, CostModel> MEASURED = new java.util.WeakHashMap<>();
 
+    /** A fresh calibration, ignoring what this process measured before. */
+    static CostModel measureUncached(LanguageModel model) {
+        return measureNow(model);
+    }
+
     private static CostModel measureNow(LanguageModel model) {
         int capacity = Math.min(model.contextLength(), CONTEXT + 32);
         int contextLength = Math.min(CONTEXT, capacity / 2);
@@ -135,10 +143,22 @@ public final class CostModel {
                 context[i] = (i * 7919 + 13) % Math.min(model.vocabSize(), 30_000);
             }
             session.prefill(context, 0);
+            // Round-robin over T and keep each T's fastest time: other processes on a busy machine slow
+            // single runs down at random, and interleaving spreads a slow phase over every T alike.
             double[] millis = new double[points.length];
-            for (int round = 0; round < 2; round++) { // round 0 warms the code paths up
+            Arrays.fill(millis, Double.MAX_VALUE);
+            long started = System.nanoTime();
+            for (int round = 0; round < MAX_ROUNDS; round++) {
                 for (int i = 0; i < points.length; i++) {
-                    millis[i] = median(session, Arrays.copyOf(context, points[i]), contextLength, round == 0 ? 1 : 5);
+                    long t0 = System.nanoTime();
+                    session.forward(Arrays.copyOf(context, points[i]), contextLength);
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    if (round > 0) { // round 0 warms the code paths up
+                        millis[i] = Math.min(millis[i], ms);
+                    }
+                }
+                if (round >= MIN_ROUNDS && System.nanoTime() - started > BUDGET_NANOS) {
+                    break;
                 }
             }
             double[] costs = new double[points.length];
@@ -147,17 +167,6 @@ public final class CostModel {
             }
             return of(points, costs);
         }
-    }
-
-    private static double median(Session session, int[] tokens, int startPos, int reps) {
-        double[] t = new double[reps];
-        for (int r = 0; r < reps; r++) {
-            long start = System.nanoTime();
-            session.forward(tokens, startPos);
-            t[r] = (System.nanoTime() - start) / 1e6;
-        }
-        Arrays.sort(t);
-        return t[reps / 2];
     }
 
     /**
