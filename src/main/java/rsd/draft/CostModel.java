@@ -29,9 +29,21 @@ public final class CostModel {
     private static final long BUDGET_NANOS = 4_000_000_000L;
 
     private final double[] ratio; // ratio[t] for t = 0..max (ratio[0] unused, ratio[1] = 1)
+    private final double forwardMillis; // measured time of a one-token forward, NaN when unknown
 
-    private CostModel(double[] ratio) {
+    private CostModel(double[] ratio, double forwardMillis) {
         this.ratio = ratio;
+        this.forwardMillis = forwardMillis;
+    }
+
+    /** Time of a one-token forward in milliseconds when measured on this machine, else NaN. */
+    public double forwardMillis() {
+        return forwardMillis;
+    }
+
+    /** The same curve with a known one-token forward time. */
+    public CostModel withForwardMillis(double millis) {
+        return new CostModel(ratio, millis);
     }
 
     /**
@@ -60,7 +72,7 @@ public final class CostModel {
         for (int t = 2; t <= max; t++) {
             r[t] = Math.max(r[t], r[t - 1]); // more tokens never cost less
         }
-        return new CostModel(r);
+        return new CostModel(r, Double.NaN);
     }
 
     /** Every forward costs as many single steps as it has tokens: speculation can never pay. */
@@ -165,7 +177,7 @@ public final class CostModel {
             for (int i = 0; i < points.length; i++) {
                 costs[i] = millis[i] / millis[0];
             }
-            return of(points, costs);
+            return of(points, costs).withForwardMillis(millis[0]);
         }
     }
 
@@ -270,6 +282,9 @@ public final class CostModel {
 
     String serialize() {
         StringBuilder sb = new StringBuilder("# rsd forward cost: tokens ratio\n");
+        if (!Double.isNaN(forwardMillis)) {
+            sb.append(String.format(Locale.ROOT, "# forward_ms %.4f%n", forwardMillis));
+        }
         for (int t = 1; t <= maxTokens(); t++) {
             sb.append(t).append(' ').append(String.format(Locale.ROOT, "%.4f", ratio[t])).append('\n');
         }
@@ -277,6 +292,8 @@ public final class CostModel {
     }
 
     static CostModel parse(String text) {
+        double ms = text.lines().filter(l -> l.startsWith("# forward_ms "))
+                .mapToDouble(l -> Double.parseDouble(l.substring("# forward_ms ".length()).trim())).findFirst().orElse(Double.NaN);
         var lines = text.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
         int[] t = new int[lines.size()];
         double[] c = new double[lines.size()];
@@ -285,7 +302,7 @@ public final class CostModel {
             t[i] = Integer.parseInt(f[0]);
             c[i] = Double.parseDouble(f[1]);
         }
-        return of(t, c);
+        return of(t, c).withForwardMillis(ms);
     }
 
 }
