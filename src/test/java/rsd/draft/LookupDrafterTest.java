@@ -1,11 +1,12 @@
 package rsd.draft;
 
+import rsd.tokenizer.Cl100kVocabulary;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
 class LookupDrafterTest {
-    private static final Cl100kTestTokenizer TOK = Cl100kTestTokenizer.get();
+    private static final rsd.tokenizer.Tokenizer TOK = Cl100kVocabulary.tokenizer();
 
     private static String proposeAfter(LookupDrafter lookup, GrowingContext context, int max) {
         return TOK.decode(lookup.propose(context, max).tokens());

@@ -1,5 +1,6 @@
 package rsd.draft;
 
+import rsd.tokenizer.Cl100kVocabulary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import rsd.RsdException;
 
 class PatternDrafterTest {
-    private static final Cl100kTestTokenizer TOK = Cl100kTestTokenizer.get();
+    private static final rsd.tokenizer.Tokenizer TOK = Cl100kVocabulary.tokenizer();
 
     private static String propose(PatternDrafter d, String text, int max) {
         return TOK.decode(d.propose(new GrowingContext(TOK, TOK.encode(text)), max).tokens());
