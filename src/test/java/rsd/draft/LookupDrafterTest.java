@@ -58,4 +58,15 @@ class LookupDrafterTest {
         LookupDrafter lookup = new LookupDrafter();
         assertThat(lookup.propose(new GrowingContext(TOK, TOK.encode("def f(x): return x")), 5).isEmpty()).isTrue();
     }
+
+    @Test
+    void fallsBackToTheLastTokenAloneUnlessDisabled() {
+        String text = "alpha = beta(1)\nzeta(";
+        // the pair ("zeta", "(") never occurred, the token "(" did: copy what followed it
+        LookupDrafter lookup = new LookupDrafter();
+        assertThat(proposeAfter(lookup, new GrowingContext(TOK, TOK.encode(text)), 2)).isEqualTo("1)\n");
+        assertThat(lookup.lastGrade()).isEqualTo("1");
+        LookupDrafter strict = new LookupDrafter(false);
+        assertThat(strict.propose(new GrowingContext(TOK, TOK.encode(text)), 2).isEmpty()).isTrue();
+    }
 }
