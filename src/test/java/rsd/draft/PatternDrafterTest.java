@@ -67,6 +67,18 @@ class PatternDrafterTest {
     }
 
     @Test
+    void shippedTablesStayUnder300KilobytesTogether() throws Exception {
+        long bytes = 0;
+        for (String r : PatternDrafter.SHIPPED) {
+            try (var in = PatternDrafter.class.getResourceAsStream(r)) {
+                assertThat(in).as(r).isNotNull();
+                bytes += in.readAllBytes().length;
+            }
+        }
+        assertThat(bytes).isLessThan(300_000);
+    }
+
+    @Test
     void heldOutRuleMatchesTheTrainingCorpusSplit() {
         // crc32("gzip.py") % 20 != 0: gzip.py is in the training corpus's train split
         assertThat(PatternMiner.heldOut("gzip.py")).isFalse();
