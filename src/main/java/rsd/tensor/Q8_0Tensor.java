@@ -56,11 +56,17 @@ final class Q8_0Tensor extends Tensor {
         // Scale the two decoded halves once, and keep two accumulators so consecutive FMAs do not wait on each other.
         FloatVector acc0 = FloatVector.zero(Kernels.F), acc1 = acc0;
         long block = from / BLOCK * BYTES;
-        if (Kernels.L == 16) {
-            for (int k = 0; k < n; k += BLOCK, block += BYTES) {
-                FloatVector d = FloatVector.broadcast(Kernels.F, Kernels.half(data, block));
-                acc0 = Kernels.bytesToFloats(data, block + 2).mul(d).fma(FloatVector.fromArray(Kernels.F, x, k), acc0);
-                acc1 = Kernels.bytesToFloats(data, block + 18).mul(d).fma(FloatVector.fromArray(Kernels.F, x, k + 16), acc1);
+        if (Kernels.L == 16 && n % (2 * BLOCK) == 0) {
+            // Two blocks per iteration, each summed unscaled and then scaled by one FMA into its own
+            // accumulator: three FMAs per block and no long dependency chain.
+            var F = Kernels.F;
+            for (int k = 0; k < n; k += 2 * BLOCK, block += 2 * BYTES) {
+                FloatVector s0 = Kernels.bytesToFloats(data, block + 2).mul(FloatVector.fromArray(F, x, k));
+                FloatVector s1 = Kernels.bytesToFloats(data, block + 2 + BYTES).mul(FloatVector.fromArray(F, x, k + BLOCK));
+                s0 = Kernels.bytesToFloats(data, block + 18).fma(FloatVector.fromArray(F, x, k + 16), s0);
+                s1 = Kernels.bytesToFloats(data, block + 18 + BYTES).fma(FloatVector.fromArray(F, x, k + BLOCK + 16), s1);
+                acc0 = s0.fma(FloatVector.broadcast(F, Kernels.half(data, block)), acc0);
+                acc1 = s1.fma(FloatVector.broadcast(F, Kernels.half(data, block + BYTES)), acc1);
             }
             return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
