@@ -64,6 +64,15 @@ final class F16Tensor extends Tensor {
         }
         long rowBytes = 2L * cols;
         int r = r0;
+        if (T == 2 || T == 3) {
+            for (; r + 2 <= r1; r += 2) {
+                dot2x2(r * rowBytes, (r + 1) * rowBytes, x[0], x[1], cols, out, outOff + r);
+                if (T == 3) {
+                    out[2][outOff + r] = dot((long) r * cols, x[2], cols);
+                    out[2][outOff + r + 1] = dot((long) (r + 1) * cols, x[2], cols);
+                }
+            }
+        }
         if (T >= 4) {
             for (; r + 2 <= r1; r += 2) {
                 int t = 0;
@@ -153,5 +162,26 @@ final class F16Tensor extends Tensor {
         out[t + 1][index + 1] = b1.reduceLanes(VectorOperators.ADD);
         out[t + 2][index + 1] = b2.reduceLanes(VectorOperators.ADD);
         out[t + 3][index + 1] = b3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Weight rows A and B against activation rows 0 and 1. */
+    private void dot2x2(long atA, long atB, float[] x0, float[] x1, int n, float[][] out, int index) {
+        var F = Kernels.F;
+        int L = Kernels.L;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        for (int k = 0; k < n; k += L, atA += 2L * L, atB += 2L * L) {
+            FloatVector wA = Kernels.halfsToFloats(data, atA);
+            FloatVector wB = Kernels.halfsToFloats(data, atB);
+            FloatVector xv = FloatVector.fromArray(F, x0, k);
+            a0 = wA.fma(xv, a0);
+            b0 = wB.fma(xv, b0);
+            xv = FloatVector.fromArray(F, x1, k);
+            a1 = wA.fma(xv, a1);
+            b1 = wB.fma(xv, b1);
+        }
+        out[0][index] = a0.reduceLanes(VectorOperators.ADD);
+        out[1][index] = a1.reduceLanes(VectorOperators.ADD);
+        out[0][index + 1] = b0.reduceLanes(VectorOperators.ADD);
+        out[1][index + 1] = b1.reduceLanes(VectorOperators.ADD);
     }
 }
