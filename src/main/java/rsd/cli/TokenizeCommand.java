@@ -169,11 +169,26 @@ public final class TokenizeCommand implements Callable<Integer> {
         return sb.toString();
     }
 
+    /** Like {@link #visible}, but a token that is not whole UTF-8 shows its bytes as hex, e.g. ·<f0><9f>. */
+    static String visiblePiece(Tokenizer t, int id) {
+        byte[] b = t.tokenBytes(id);
+        String text = strictUtf8(b);
+        if (text != null) {
+            return visible(text);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (byte x : b) {
+            int v = x & 0xFF;
+            sb.append(v < 0x80 ? visible(String.valueOf((char) v)) : String.format("<%02x>", v));
+        }
+        return sb.toString();
+    }
+
     private static void printTable(Tokenizer t, int[] ids, String text, PrintWriter out) {
         out.printf("%6s  %7s  %s%n", "#", "id", "piece   (\u00B7 space, \u21B5 newline, \u2192 tab)");
         for (int i = 0; i < ids.length; i++) {
             String mark = t.isSpecial(ids[i]) ? "   [special]" : "";
-            out.printf("%6d  %7d  %s%s%n", i, ids[i], visible(t.piece(ids[i])), mark);
+            out.printf("%6d  %7d  %s%s%n", i, ids[i], visiblePiece(t, ids[i]), mark);
         }
         int bytes = text.getBytes(StandardCharsets.UTF_8).length;
         out.printf("%d tokens, %d chars, %d bytes%s%n", ids.length, text.length(), bytes,

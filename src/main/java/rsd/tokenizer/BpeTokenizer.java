@@ -50,6 +50,8 @@ final class BpeTokenizer implements Tokenizer {
     private final Map<String, Integer> specialIds;
     /** Special tokens for allowSpecial matching, grouped by first char, longest name first. */
     private final Map<Character, int[]> specialsByFirstChar;
+    /** Chars that start some special token's name: the allowSpecial scan skips all others cheaply. */
+    private final boolean[] specialStart = new boolean[65536];
     private final int[] byteToId = new int[256];
     private final MergeTable merges;
     private final PreTokenizer preTokenizer;
@@ -203,6 +205,7 @@ final class BpeTokenizer implements Tokenizer {
         Map<Character, List<Integer>> byFirst = new HashMap<>();
         specialIds.forEach((name, id) -> byFirst.computeIfAbsent(name.charAt(0), c -> new ArrayList<>()).add(id));
         specialsByFirstChar = new HashMap<>();
+        byFirst.keySet().forEach(c -> specialStart[c] = true);
         byFirst.forEach((c, ids) -> specialsByFirstChar.put(c, ids.stream()
                 .sorted(Comparator.comparingInt((Integer id) -> -texts[id].length()).thenComparingInt(id -> id))
                 .mapToInt(Integer::intValue).toArray()));
@@ -248,11 +251,11 @@ final class BpeTokenizer implements Tokenizer {
         }
         int segment = 0;
         for (int i = 0; i < n; i++) {
-            int[] candidates = specialsByFirstChar.get(s.charAt(i));
-            if (candidates == null) {
+            char c = s.charAt(i);
+            if (!specialStart[c]) {
                 continue;
             }
-            for (int id : candidates) {
+            for (int id : specialsByFirstChar.get(c)) {
                 if (s.startsWith(texts[id], i)) {
                     preTokenizer.split(s, segment, i, enc);
                     out.add(id);
