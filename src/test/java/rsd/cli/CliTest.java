@@ -19,17 +19,12 @@ import rsd.LoadedModel;
 import rsd.RsdException;
 import rsd.decode.Modes;
 import rsd.decode.TextGenerator;
-import rsd.model.LlamaModel;
-import rsd.testing.ByteTokenizer;
 import rsd.testing.TestTarget;
 
 /** The generate and bench commands end to end on the engine's tiny random Llama. */
 class CliTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final ModelOpener OPENER = (path, threads, ctx) -> {
-        LlamaModel m = LlamaModel.load(path, threads, ctx);
-        return new LoadedModel(m, new ByteTokenizer(m.vocabSize()), path);
-    };
+    static final ModelOpener OPENER = LoadedModel::open;
     @TempDir
     static Path dir;
     static Path model;
@@ -194,9 +189,11 @@ class CliTest {
         assertThat(o.err()).contains("[3/9]", "[9/9]");
 
         Path out = dir.resolve("bench.json");
+        Path html = dir.resolve("bench.html");
         Outcome file = run(bench(), "--model", model.toString(), "--limit", "1", "--max-tokens", "4", "--modes", "indent",
-                "--json", out.toString(), "--threads", "1");
-        assertThat(file.code()).isZero();
+                "--json", out.toString(), "--html", html.toString(), "--threads", "1");
+        assertThat(file.code()).as(file.err()).isZero();
+        assertThat(Files.readString(html)).contains("<html", "indent");
         assertThat(JSON.readTree(out.toFile()).get("modes")).extracting(m -> m.get("mode").asText())
                 .containsExactly("standard", "indent");
     }
@@ -239,5 +236,8 @@ class CliTest {
                 "--modes", "draft", "--limit", "1");
         assertThat(o.code()).isEqualTo(2);
         assertThat(o.err()).contains("'draft' is not available", "none.gguf");
+        Outcome clobber = run(bench(), "--model", model.toString(), "--json", model.toString(), "--limit", "1");
+        assertThat(clobber.code()).isEqualTo(2);
+        assertThat(clobber.err()).contains("would overwrite an input file");
     }
 }
