@@ -152,16 +152,34 @@ class CliTest {
     @Test
     void greenOnlyWhenColourIsOn() {
         StringWriter colored = new StringWriter();
-        GenerateCommand.StreamPrinter on = new GenerateCommand.StreamPrinter(new PrintWriter(colored), new PrintWriter(new StringWriter()), true, false);
+        GenerateCommand.StreamPrinter on = new GenerateCommand.StreamPrinter(new PrintWriter(colored), new PrintWriter(new StringWriter()), true, false, () -> 0);
         on.onToken(1, "   ", true);
         on.onToken(2, " return", false);
         assertThat(colored.toString()).isEqualTo("\u001b[32m   \u001b[0m return");
         StringWriter plain = new StringWriter();
-        GenerateCommand.StreamPrinter off = new GenerateCommand.StreamPrinter(new PrintWriter(plain), new PrintWriter(new StringWriter()), false, false);
+        GenerateCommand.StreamPrinter off = new GenerateCommand.StreamPrinter(new PrintWriter(plain), new PrintWriter(new StringWriter()), false, false, () -> 0);
         off.onToken(1, "   ", true);
         off.onToken(2, " return", false);
         off.finish();
         assertThat(plain.toString()).isEqualTo("    return");
+    }
+
+    @Test
+    void theStatusLineSitsOnEmptyLinesOnlyAndIsErasedBeforeText() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        long[] drafted = {4};
+        GenerateCommand.StreamPrinter p = new GenerateCommand.StreamPrinter(new PrintWriter(out), new PrintWriter(err), false, true,
+                () -> drafted[0]);
+        p.onToken(1, "x = 1", false);
+        assertThat(err.toString()).isEmpty(); // mid-line: no status
+        p.onToken(2, "\n", false);
+        assertThat(err.toString()).contains("2 tokens", "acceptance 0%");
+        Thread.sleep(250);
+        p.onToken(3, "   ", true);
+        assertThat(err.toString()).contains("\r\u001b[K"); // erased before the text went out
+        p.finish();
+        assertThat(out.toString()).isEqualTo("x = 1\n   \n");
     }
 
     static BenchCommand bench() {
