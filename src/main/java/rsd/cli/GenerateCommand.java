@@ -72,8 +72,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "random seed for sampling (default: ${DEFAULT-VALUE})")
     long seed = 0;
 
-    @Option(names = "--mode", paramLabel = "MODE", description = "standard, indent, draft, ... (default: ${DEFAULT-VALUE})")
-    String mode = Modes.INDENT;
+    @Option(names = "--mode", paramLabel = "MODE", description = "standard, auto, indent, rules, lookup, patterns, draft (default: ${DEFAULT-VALUE})")
+    String mode = Modes.AUTO;
 
     @Option(names = "--stop", paramLabel = "S", description = "stop before this text (repeatable)")
     List<String> stops = new ArrayList<>();

@@ -193,18 +193,18 @@ class CliTest {
         Outcome o = run(bench(), "--model", model.toString(), "--draft-model", draft.toString(), "--limit", "3",
                 "--max-tokens", "12", "--json", "-", "--threads", "1", "--warmup-tokens", "4");
         assertThat(o.code()).as(o.err()).isZero();
-        assertThat(o.out()).contains("mode", "tok/fwd", "standard", "indent", "draft");
+        assertThat(o.out()).contains("mode", "tok/fwd", "standard", "indent", "draft", "auto", "rules", "lookup", "patterns");
         JsonNode doc = JSON.readTree(o.lastLine());
         assertThat(doc.get("dataset").get("name").asText()).isEqualTo("builtin");
         assertThat(doc.get("dataset").get("problems").asInt()).isEqualTo(3);
         assertThat(doc.get("settings").get("max_tokens").asInt()).isEqualTo(12);
         assertThat(doc.get("model").get("path").asText()).isEqualTo(model.toString());
-        assertThat(doc.get("modes")).hasSize(3);
-        assertThat(doc.get("problems")).hasSize(9);
+        assertThat(doc.get("modes")).hasSize(7); // standard, indent, rules, lookup, patterns, auto, draft
+        assertThat(doc.get("problems")).hasSize(21);
         for (JsonNode m : doc.get("modes")) {
             assertThat(m.get("identical_to_standard").asBoolean()).isTrue();
         }
-        assertThat(o.err()).contains("[3/9]", "[9/9]");
+        assertThat(o.err()).contains("[7/21]", "[21/21]");
 
         Path out = dir.resolve("bench.json");
         Path html = dir.resolve("bench.html");
