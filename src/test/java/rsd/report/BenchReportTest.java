@@ -121,6 +121,24 @@ class BenchReportTest {
     }
 
     @Test
+    void samplingRunsAreNotCompared() {
+        ObjectNode bench = sample();
+        bench.path("modes").forEach(m -> ((ObjectNode) m).putNull("identical_to_standard"));
+        bench.path("problems").forEach(p -> ((ObjectNode) p).putNull("identical_to_standard"));
+        String html = BenchReport.html(bench);
+        assertThat(all(html, "<span class=\"badge mid\">(not compared)</span>")).hasSize(2);
+        assertThat(html).contains("<div class=\"v\">not compared</div>").doesNotContain("badge good\">identical");
+    }
+
+    @Test
+    void modeLevelDifferingCountWins() {
+        ObjectNode bench = sample();
+        ((ObjectNode) bench.path("modes").get(2)).put("differing_problems", 2).putNull("identical_to_standard");
+        String html = BenchReport.html(bench);
+        assertThat(html).contains("<span class=\"badge bad\">DIFFERS on 2</span>").contains("NO \u2013 rules+lookup");
+    }
+
+    @Test
     void toleratesMissingOptionalPartsAndExtraFields() {
         ObjectNode bench = sample();
         bench.remove("machine");
