@@ -9,6 +9,14 @@ import rsd.RsdException;
         description = "Rule-based speculative decoding for Llama-3-family models.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            InspectCommand.class,
+            QuantizeCommand.class,
+            RandomModelCommand.class,
+            BenchEngineCommand.class,
+            TokenizeCommand.class,
+            GenerateCommand.class,
+            BenchCommand.class,
+            MinePatternsCommand.class,
             AnalyzeCommand.class,
         })
 public final class Main implements Runnable {

@@ -53,37 +53,103 @@ public final class Kernels {
     }
 
     /**
-     * Four dot products of one weight row with four activation rows, reading the weight row once:
-     * out[t][outIndex] = w . x_t for t = t0..t0+3.
+     * Eight dot products of one decoded weight row with activation rows t0..t0+7, reading the weight
+     * row once: out[t][outIndex] = w . x[t]. Eight independent accumulators keep the FMA units busy.
      */
+    static void dot8(float[] w, float[][] x, int t0, int n, float[][] out, int outIndex) {
+        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3], x4 = x[t0 + 4], x5 = x[t0 + 5], x6 = x[t0 + 6], x7 = x[t0 + 7];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int k = 0; k < n; k += L) {
+            FloatVector wv = FloatVector.fromArray(F, w, k);
+            a0 = wv.fma(FloatVector.fromArray(F, x0, k), a0);
+            a1 = wv.fma(FloatVector.fromArray(F, x1, k), a1);
+            a2 = wv.fma(FloatVector.fromArray(F, x2, k), a2);
+            a3 = wv.fma(FloatVector.fromArray(F, x3, k), a3);
+            a4 = wv.fma(FloatVector.fromArray(F, x4, k), a4);
+            a5 = wv.fma(FloatVector.fromArray(F, x5, k), a5);
+            a6 = wv.fma(FloatVector.fromArray(F, x6, k), a6);
+            a7 = wv.fma(FloatVector.fromArray(F, x7, k), a7);
+        }
+        out[t0][outIndex] = a0.reduceLanes(VectorOperators.ADD);
+        out[t0 + 1][outIndex] = a1.reduceLanes(VectorOperators.ADD);
+        out[t0 + 2][outIndex] = a2.reduceLanes(VectorOperators.ADD);
+        out[t0 + 3][outIndex] = a3.reduceLanes(VectorOperators.ADD);
+        out[t0 + 4][outIndex] = a4.reduceLanes(VectorOperators.ADD);
+        out[t0 + 5][outIndex] = a5.reduceLanes(VectorOperators.ADD);
+        out[t0 + 6][outIndex] = a6.reduceLanes(VectorOperators.ADD);
+        out[t0 + 7][outIndex] = a7.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** As {@link #dot8} for four rows; each row has two accumulators (even and odd vectors) to hide FMA latency. */
     static void dot4(float[] w, float[][] x, int t0, int n, float[][] out, int outIndex) {
         float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int k = 0;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        if (VECTOR) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-            for (int bound = F.loopBound(n); k < bound; k += L) {
-                FloatVector wv = FloatVector.fromArray(F, w, k);
-                a0 = wv.fma(FloatVector.fromArray(F, x0, k), a0);
-                a1 = wv.fma(FloatVector.fromArray(F, x1, k), a1);
-                a2 = wv.fma(FloatVector.fromArray(F, x2, k), a2);
-                a3 = wv.fma(FloatVector.fromArray(F, x3, k), a3);
-            }
-            s0 = a0.reduceLanes(VectorOperators.ADD);
-            s1 = a1.reduceLanes(VectorOperators.ADD);
-            s2 = a2.reduceLanes(VectorOperators.ADD);
-            s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; k + 2 * L <= n; k += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, k), w1 = FloatVector.fromArray(F, w, k + L);
+            a0 = w0.fma(FloatVector.fromArray(F, x0, k), a0);
+            b0 = w1.fma(FloatVector.fromArray(F, x0, k + L), b0);
+            a1 = w0.fma(FloatVector.fromArray(F, x1, k), a1);
+            b1 = w1.fma(FloatVector.fromArray(F, x1, k + L), b1);
+            a2 = w0.fma(FloatVector.fromArray(F, x2, k), a2);
+            b2 = w1.fma(FloatVector.fromArray(F, x2, k + L), b2);
+            a3 = w0.fma(FloatVector.fromArray(F, x3, k), a3);
+            b3 = w1.fma(FloatVector.fromArray(F, x3, k + L), b3);
         }
-        for (; k < n; k++) {
-            s0 += w[k] * x0[k];
-            s1 += w[k] * x1[k];
-            s2 += w[k] * x2[k];
-            s3 += w[k] * x3[k];
+        for (; k < n; k += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, k);
+            a0 = w0.fma(FloatVector.fromArray(F, x0, k), a0);
+            a1 = w0.fma(FloatVector.fromArray(F, x1, k), a1);
+            a2 = w0.fma(FloatVector.fromArray(F, x2, k), a2);
+            a3 = w0.fma(FloatVector.fromArray(F, x3, k), a3);
         }
-        out[t0][outIndex] = s0;
-        out[t0 + 1][outIndex] = s1;
-        out[t0 + 2][outIndex] = s2;
-        out[t0 + 3][outIndex] = s3;
+        out[t0][outIndex] = a0.add(b0).reduceLanes(VectorOperators.ADD);
+        out[t0 + 1][outIndex] = a1.add(b1).reduceLanes(VectorOperators.ADD);
+        out[t0 + 2][outIndex] = a2.add(b2).reduceLanes(VectorOperators.ADD);
+        out[t0 + 3][outIndex] = a3.add(b3).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Two rows, two accumulators each. */
+    static void dot2(float[] w, float[][] x, int t0, int n, float[][] out, int outIndex) {
+        float[] x0 = x[t0], x1 = x[t0 + 1];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        int k = 0;
+        for (; k + 2 * L <= n; k += 2 * L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, k), w1 = FloatVector.fromArray(F, w, k + L);
+            a0 = w0.fma(FloatVector.fromArray(F, x0, k), a0);
+            b0 = w1.fma(FloatVector.fromArray(F, x0, k + L), b0);
+            a1 = w0.fma(FloatVector.fromArray(F, x1, k), a1);
+            b1 = w1.fma(FloatVector.fromArray(F, x1, k + L), b1);
+        }
+        for (; k < n; k += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, k);
+            a0 = w0.fma(FloatVector.fromArray(F, x0, k), a0);
+            a1 = w0.fma(FloatVector.fromArray(F, x1, k), a1);
+        }
+        out[t0][outIndex] = a0.add(b0).reduceLanes(VectorOperators.ADD);
+        out[t0 + 1][outIndex] = a1.add(b1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * All T dot products of one decoded weight row (n a multiple of L): groups of 8, 4, 2 and 1
+     * activation rows, each group reading the row from L1.
+     */
+    static void dots(float[] w, float[][] x, int T, int n, float[][] out, int outIndex) {
+        int t = 0;
+        for (; t + 8 <= T; t += 8) {
+            dot8(w, x, t, n, out, outIndex);
+        }
+        if (t + 4 <= T) {
+            dot4(w, x, t, n, out, outIndex);
+            t += 4;
+        }
+        if (t + 2 <= T) {
+            dot2(w, x, t, n, out, outIndex);
+            t += 2;
+        }
+        if (t < T) {
+            out[t][outIndex] = dot(w, 0, x[t], 0, n);
+        }
     }
 
     /** out[off..off+n) += a * v[vOff..vOff+n). */
@@ -126,5 +192,30 @@ public final class Kernels {
 
     static float half(MemorySegment seg, long offset) {
         return Float.float16ToFloat(seg.get(SHORT_LE, offset));
+    }
+
+    /** Sum of a[off..off+n) (memory-bandwidth measurement: four independent accumulators keep loads in flight). */
+    public static float sum(float[] a, int off, int n) {
+        int k = 0;
+        float total = 0;
+        if (VECTOR) {
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            for (int bound = n - 4 * L; k <= bound; k += 4 * L) {
+                s0 = s0.add(FloatVector.fromArray(F, a, off + k));
+                s1 = s1.add(FloatVector.fromArray(F, a, off + k + L));
+                s2 = s2.add(FloatVector.fromArray(F, a, off + k + 2 * L));
+                s3 = s3.add(FloatVector.fromArray(F, a, off + k + 3 * L));
+            }
+            total = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        }
+        for (; k < n; k++) {
+            total += a[off + k];
+        }
+        return total;
+    }
+
+    /** Bits of the float vectors used (0 when the scalar fallback is active). */
+    public static int vectorBits() {
+        return VECTOR ? F.vectorBitSize() : 0;
     }
 }

@@ -80,12 +80,12 @@ public abstract class Tensor {
                 continue;
             }
             dequantize(base, scratch, 0, cols);
-            int t = 0;
-            for (; t + 4 <= T; t += 4) {
-                Kernels.dot4(scratch, x, t, cols, out, outOff + r);
-            }
-            for (; t < T; t++) {
-                out[t][outOff + r] = Kernels.dot(scratch, 0, x[t], 0, cols);
+            if (Kernels.VECTOR && cols % Kernels.L == 0) {
+                Kernels.dots(scratch, x, T, cols, out, outOff + r);
+            } else {
+                for (int t = 0; t < T; t++) {
+                    out[t][outOff + r] = Kernels.dot(scratch, 0, x[t], 0, cols);
+                }
             }
         }
     }

@@ -1,0 +1,202 @@
+package rsd.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import rsd.RsdException;
+import rsd.model.LlamaModel;
+import rsd.model.LlamaSession;
+import rsd.tensor.Kernels;
+import rsd.tensor.ThreadPool;
+
+/**
+ * {@code rsd bench-engine --model F}: the engine figures that decide speculative decoding's gain: the
+ * time of one forward over T = 1, 2, 4, 8, 16 tokens at a realistic position (median of --repeats), its
+ * ratio to T = 1, decode and prefill speed, and the machine's streaming read bandwidth for comparison.
+ */
+@Command(name = "bench-engine", mixinStandardHelpOptions = true,
+        description = "Measure forward time over T = 1..16 tokens, cost ratios, decode/prefill speed and memory bandwidth.")
+public final class BenchEngineCommand implements Callable<Integer> {
+    static final int[] BATCHES = {1, 2, 4, 8, 16};
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model")
+    Path model;
+
+    @Option(names = "--threads", defaultValue = "0", description = "worker threads (default: all cores)")
+    int threads;
+
+    @Option(names = "--repeats", defaultValue = "10", description = "timed forwards per batch size (default ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--position", defaultValue = "256", description = "tokens already in the KV cache when timing (default ${DEFAULT-VALUE})")
+    int position;
+
+    @Option(names = "--json", paramLabel = "PATH|-", description = "write the results as JSON to PATH, or as the last stdout line with -")
+    String json;
+
+    @Override
+    public Integer call() throws IOException {
+        if (repeats < 1 || position < 1) {
+            throw new RsdException("--repeats and --position must be at least 1");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        Map<String, Object> result = new LinkedHashMap<>();
+        double[] loadBefore = loadAverage();
+        int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        err.printf("bench-engine: measuring memory bandwidth with %d threads...%n", nThreads);
+        err.flush();
+        double bandwidth = measureBandwidth(nThreads);
+        try (LlamaModel m = LlamaModel.load(model, nThreads, 0)) {
+            int decodeTokens = Math.max(8, repeats);
+            int capacity = position + 16 + decodeTokens;
+            if (capacity > m.contextLength()) {
+                throw new RsdException("--position " + position + " leaves no room in the model's context of " + m.contextLength());
+            }
+            SplittableRandom rnd = new SplittableRandom(7);
+            int[] prompt = rnd.ints(position, 0, m.vocabSize()).toArray();
+            int[] guesses = rnd.ints(16, 0, m.vocabSize()).toArray();
+            try (LlamaSession s = m.newSession(capacity)) {
+                err.printf("bench-engine: %s, %d threads, warming up...%n", m.name(), m.threads());
+                err.flush();
+                s.prefill(Arrays.copyOf(prompt, Math.min(prompt.length, 2 * LlamaSession.MAX_BATCH)), 0);
+                for (int T : BATCHES) {
+                    s.forward(Arrays.copyOf(guesses, T), Math.min(position, s.length()));
+                }
+                long t0 = System.nanoTime();
+                s.prefill(prompt, 0);
+                double prefillSeconds = (System.nanoTime() - t0) / 1e9;
+                err.printf("bench-engine: prefill %d tokens in %.2f s%n", position, prefillSeconds);
+                err.flush();
+
+                Map<String, Double> forwardMs = new LinkedHashMap<>();
+                Map<String, Double> costRatio = new LinkedHashMap<>();
+                for (int T : BATCHES) {
+                    int[] batch = Arrays.copyOf(guesses, T);
+                    double[] ms = new double[repeats];
+                    for (int r = 0; r < repeats; r++) {
+                        long a = System.nanoTime();
+                        s.forward(batch, position);
+                        ms[r] = (System.nanoTime() - a) / 1e6;
+                    }
+                    Arrays.sort(ms);
+                    double median = repeats % 2 == 1 ? ms[repeats / 2] : (ms[repeats / 2 - 1] + ms[repeats / 2]) / 2;
+                    forwardMs.put(Integer.toString(T), round(median, 3));
+                    err.printf("bench-engine: T=%-2d forward %.2f ms (median of %d)%n", T, median, repeats);
+                    err.flush();
+                }
+                for (int T : BATCHES) {
+                    costRatio.put(Integer.toString(T), round(forwardMs.get(Integer.toString(T)) / forwardMs.get("1"), 3));
+                }
+
+                // plain decoding: one token per forward, feeding back the argmax
+                s.truncate(position);
+                int token = guesses[0];
+                long d0 = System.nanoTime();
+                for (int i = 0; i < decodeTokens; i++) {
+                    float[] logits = s.forward(new int[] {token}, position + i)[0];
+                    token = argmax(logits);
+                }
+                double decodeSeconds = (System.nanoTime() - d0) / 1e9;
+
+                result.put("model", model.toString());
+                result.put("parameters", m.config().toString());
+                result.put("threads", m.threads());
+                result.put("position", position);
+                result.put("repeats", repeats);
+                result.put("weights_bytes", m.weightsBytes());
+                result.put("memory_bandwidth_gbs", round(bandwidth, 2));
+                result.put("bandwidth_bound_ms", round(m.weightsBytes() / bandwidth / 1e6, 2));
+                result.put("forward_ms", forwardMs);
+                result.put("cost_ratio", costRatio);
+                result.put("decode_tokens_per_second", round(decodeTokens / decodeSeconds, 2));
+                result.put("prefill_tokens_per_second", round(position / prefillSeconds, 2));
+                result.put("vector_bits", Kernels.vectorBits());
+                result.put("cpus", Runtime.getRuntime().availableProcessors());
+                result.put("load_average_before", loadBefore);
+                result.put("load_average_after", loadAverage());
+                result.put("java", System.getProperty("java.version"));
+            }
+        }
+        String text = new ObjectMapper().writeValueAsString(result);
+        if (json == null) {
+            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
+        } else if (json.equals("-")) {
+            out.println(text);
+        } else {
+            Files.writeString(Path.of(json), text + "\n");
+            err.printf("bench-engine: wrote %s%n", json);
+        }
+        out.flush();
+        return 0;
+    }
+
+    static int argmax(float[] v) {
+        int best = 0;
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] > v[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    /** 1, 5 and 15 minute load averages (Linux), or an empty array elsewhere. */
+    static double[] loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])};
+        } catch (IOException | RuntimeException e) {
+            return new double[0];
+        }
+    }
+
+    /**
+     * Best of several streaming reads of a 512 MiB buffer (far larger than any last-level cache), all
+     * threads reading disjoint slices, in GB/s (10^9 bytes).
+     */
+    static double measureBandwidth(int threads) {
+        float[] buffer = new float[128 << 20];
+        Arrays.fill(buffer, 1f); // touch every page before timing
+        int chunks = threads * 64;
+        int per = buffer.length / chunks;
+        double[] sink = new double[threads];
+        double best = 0;
+        try (ThreadPool pool = new ThreadPool(threads)) {
+            for (int rep = 0; rep < 6; rep++) {
+                long t0 = System.nanoTime();
+                pool.run(chunks, 1, (from, to, worker) -> {
+                    for (int c = from; c < to; c++) {
+                        sink[worker] += Kernels.sum(buffer, c * per, per);
+                    }
+                });
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                best = Math.max(best, (double) chunks * per * 4 / seconds / 1e9);
+            }
+        }
+        if (Arrays.stream(sink).sum() == 0) {
+            throw new AssertionError("bandwidth read was optimized away");
+        }
+        return best;
+    }
+}

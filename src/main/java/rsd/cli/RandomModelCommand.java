@@ -1,0 +1,71 @@
+package rsd.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import rsd.RsdException;
+import rsd.gguf.GgmlType;
+import rsd.model.RandomLlama;
+
+/** {@code rsd random-model OUT --preset tiny|llama-3.2-1b}: a Llama GGUF with random weights, for benchmarks and tests. */
+@Command(name = "random-model", mixinStandardHelpOptions = true,
+        description = "Write a Llama GGUF with random weights (byte-level vocabulary included) for benchmarks.")
+public final class RandomModelCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "OUT", description = "GGUF file to write")
+    Path out;
+
+    @Option(names = "--preset", defaultValue = "tiny", paramLabel = "NAME",
+            description = "tiny (dim 64, 2 layers) or llama-3.2-1b (dim 2048, 16 layers, 32/8 heads, FFN 8192, vocab 128256)")
+    String preset;
+
+    @Option(names = "--type", defaultValue = "Q8_0", paramLabel = "TYPE", description = "weight type: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K (default ${DEFAULT-VALUE})")
+    String type;
+
+    @Option(names = "--seed", defaultValue = "1", description = "random seed (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        RandomLlama.Spec s = switch (preset.toLowerCase(Locale.ROOT)) {
+            case "tiny" -> RandomLlama.Spec.tiny();
+            case "llama-3.2-1b" -> RandomLlama.Spec.llama32_1b();
+            default -> throw new RsdException("--preset " + preset + ": choose tiny or llama-3.2-1b");
+        };
+        GgmlType t;
+        try {
+            t = GgmlType.valueOf(type.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new RsdException("--type " + type + ": choose F32, F16, BF16, Q8_0, Q4_0, Q4_K or Q6_K");
+        }
+        GgmlType embedding = switch (t) {
+            case F32, F16, BF16, Q8_0, Q4_0, Q6_K -> t;
+            case Q4_K -> GgmlType.Q6_K; // like llama.cpp's Q4_K_M files
+            default -> throw new RsdException("--type " + type + ": choose F32, F16, BF16, Q8_0, Q4_0, Q4_K or Q6_K");
+        };
+        if (t.blockSize > 1 && (s.dim() % t.blockSize != 0 || s.ffnDim() % t.blockSize != 0)) {
+            throw new RsdException("--type " + t + " needs rows that are multiples of " + t.blockSize + "; preset " + preset + " has dim " + s.dim());
+        }
+        s = s.withTypes(t, embedding).withSeed(seed);
+        long total = s.parameterCount();
+        var err = spec.commandLine().getErr();
+        long started = System.nanoTime();
+        RandomLlama.write(out, s, Map.of(), done -> {
+            err.printf("\rrandom-model: %3.0f%% of %,d parameters", 100.0 * done / total, total);
+            err.flush();
+        });
+        err.println();
+        spec.commandLine().getOut().printf("wrote %s (%s, %,d parameters, %,d bytes) in %.1f s%n", out, t, total, Files.size(out),
+                (System.nanoTime() - started) / 1e9);
+        return 0;
+    }
+}

@@ -1,0 +1,67 @@
+package rsd.decode;
+
+import java.util.ArrayList;
+import java.util.List;
+import rsd.RsdException;
+import rsd.draft.DraftModelDrafter;
+import rsd.draft.IndentDrafter;
+import rsd.draft.Speculator;
+import rsd.model.LanguageModel;
+
+/**
+ * The registry of decoding modes: a name to a {@link Speculator}. Every mode is lossless (greedy output
+ * identical to standard; sampling with the same distribution). To add a mode, add a case to
+ * {@link #create} and its name to {@link #available}.
+ */
+public final class Modes {
+    public static final String STANDARD = "standard";
+    public static final String INDENT = "indent";
+    public static final String DRAFT = "draft";
+
+    private Modes() {
+    }
+
+    /** Modes that can run with these resources, standard first. */
+    public static List<String> available(ModeResources res) {
+        List<String> modes = new ArrayList<>(List.of(STANDARD, INDENT));
+        if (res.draftModel() != null) {
+            modes.add(DRAFT);
+        }
+        return modes;
+    }
+
+    /** A fresh speculator for {@code mode}; an unknown or unavailable mode is a user error. */
+    public static Speculator create(String mode, ModeResources res) {
+        return switch (mode) {
+            case STANDARD -> new NoSpeculation();
+            case INDENT -> new SingleDrafterSpeculator(new IndentDrafter(res.tokenizer()), res.gamma());
+            case DRAFT -> new SingleDrafterSpeculator(new DraftModelDrafter(draftModel(res),
+                    res.model().contextLength()), res.gamma());
+            default -> throw new RsdException("unknown mode '" + mode + "'; available modes: "
+                    + String.join(", ", available(res)));
+        };
+    }
+
+    /** A decoder for {@code mode}. */
+    public static Decoder decoder(String mode, ModeResources res) {
+        return new Decoder(res.model(), res.tokenizer(), create(mode, res), mode);
+    }
+
+    /** True when the mode's output must equal standard decoding (all modes, by construction). */
+    public static boolean isLossless(String mode) {
+        return true;
+    }
+
+    private static LanguageModel draftModel(ModeResources res) {
+        if (res.draftModel() == null) {
+            throw new RsdException("mode 'draft' needs a draft model (--draft-model FILE)");
+        }
+        LanguageModel draft = res.draftModel().get();
+        if (draft.vocabSize() != res.model().vocabSize()) {
+            throw new RsdException("the draft model " + draft.name() + " has " + draft.vocabSize()
+                    + " tokens but the model " + res.model().name() + " has " + res.model().vocabSize()
+                    + "; a draft model must share the tokenizer");
+        }
+        return draft;
+    }
+}
