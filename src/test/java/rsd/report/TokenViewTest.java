@@ -16,10 +16,12 @@ import org.junit.jupiter.api.Test;
 import rsd.RsdException;
 import rsd.metrics.StepTrace;
 import rsd.report.PageTokens.Shown;
+import rsd.tokenizer.Cl100kVocabulary;
+import rsd.tokenizer.Tokenizer;
 
 /** Golden-structure tests: the pages are parsed back and checked against the ids they were made from. */
 class TokenViewTest {
-    private static final Cl100kTestTokenizer TOK = new Cl100kTestTokenizer();
+    private static final Tokenizer TOK = Cl100kVocabulary.tokenizer();
     private static final String SOURCE = Samples.prompt() + Samples.completion();
 
     @Test
