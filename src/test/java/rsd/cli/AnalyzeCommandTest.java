@@ -101,9 +101,9 @@ class AnalyzeCommandTest {
 
     @Test
     void userErrorsNameTheProblem() throws Exception {
-        assertThatThrownBy(() -> run("--text", "x")).isInstanceOf(RsdException.class).hasMessageContaining("--model");
         assertThatThrownBy(() -> run("--model", dir.resolve("none.gguf").toString(), "--text", "x"))
-                .isInstanceOf(RsdException.class).hasMessageContaining("none.gguf does not exist");
+                .isInstanceOf(RsdException.class).hasMessageContaining("model file " + dir.resolve("none.gguf") + " not found")
+                .hasMessageContaining("--model");
         assertThatThrownBy(() -> run("--model", model().toString(), "--file", dir.resolve("no.py").toString()))
                 .isInstanceOf(RsdException.class).hasMessageContaining("no.py does not exist");
         assertThatThrownBy(() -> run("--model", model().toString(), "--text", ""))
