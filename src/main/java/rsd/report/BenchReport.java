@@ -296,7 +296,7 @@ public final class BenchReport {
         List<String> tasks = new ArrayList<>(standard.keySet());
         tasks.sort(Comparator.comparingDouble((String t) -> -key.getOrDefault(t, 0.0)));
         long below = key.values().stream().filter(v -> v < 1).count();
-        chart("chart-problems", "Speed-up per problem", "problems sorted by the speed-up of " + sortBy + "; "
+        chart("chart-problems", "Speed-up per problem", "dashed line: standard decoding; problems sorted by the speed-up of " + sortBy + "; "
                         + below + " of " + key.size() + " problems are slower than standard decoding in that mode",
                 Charts.problemBars("chart-problems", tasks, byMode, modeNames, 1140, tasks.size() > 40 ? 300 : 340));
     }

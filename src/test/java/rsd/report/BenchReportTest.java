@@ -62,7 +62,7 @@ class BenchReportTest {
         String html = BenchReport.html(sample());
         String tps = svg(html, "chart-tps");
         assertThat(tps).contains(">18.9<").contains(">14.6<").contains(">11.5<").contains(">rules+lookup<");
-        assertThat(svg(html, "chart-speedup")).contains(">1.65\u00d7<").contains("standard = 1\u00d7");
+        assertThat(svg(html, "chart-speedup")).contains(">1.65\u00d7<").contains("stroke-dasharray:5.0,4.0");
         String rules = svg(html, "chart-rules");
         for (String rule : List.of("indent", "context-copy", "corpus-ngram", "docstring-close")) {
             assertThat(rules).contains(">" + rule + "<");
