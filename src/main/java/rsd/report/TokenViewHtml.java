@@ -194,10 +194,8 @@ final class TokenViewHtml {
             title.append(" \u00b7 step ").append(t.step() + 1);
         }
         sb.append("<span class=\"t ").append(cls).append(t.special() ? " sp" : "").append("\" data-id=\"")
-                .append(t.id()).append("\" data-p=\"").append(Html.esc(literal)).append('"');
-        if (t.rule() != null) {
-            sb.append(" data-r=\"").append(Html.esc(t.rule())).append('"');
-        }
+                .append(t.id()).append('"');
+        // The title carries everything the inspector shows, so big pages hold it once per token.
         sb.append(" title=\"").append(Html.esc(title.toString())).append("\">");
         boolean breakLines = t.role() != Role.REJECTED; // a rejected newline never happened: no line break
         for (Glyphs.Run run : Glyphs.runs(t.bytes())) {
@@ -317,15 +315,9 @@ final class TokenViewHtml {
     private static final String SCRIPT = """
             (function(){
               var ins=document.getElementById('inspector');
-              var kinds={acc:'accepted guess',rej:'rejected guess',mod:'model\\u2019s own token',pr:'prompt'};
               document.addEventListener('mouseover',function(e){
                 var t=e.target.closest?e.target.closest('.t[data-id]'):null;
-                if(!t){return;}
-                var k='';
-                for(var c in kinds){if(t.classList.contains(c)){k=kinds[c];}}
-                var st=t.closest('.st');
-                ins.textContent='id '+t.dataset.id+'   '+t.dataset.p+(t.dataset.r?'   rule '+t.dataset.r:'')
-                  +(k?'   '+k:'')+(st?'   step '+st.dataset.s:'');
+                if(t){ins.textContent=t.title;}
               });
               var cb=document.getElementById('show-rej');
               if(cb){cb.addEventListener('change',function(){document.body.classList.toggle('hide-rej',!cb.checked);});}

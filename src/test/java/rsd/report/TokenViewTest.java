@@ -112,6 +112,11 @@ class TokenViewTest {
         // Guessed tokens carry their rule's colour class.
         shown.stream().filter(s -> s.has("acc") || s.has("rej")).forEach(s -> assertThat(s.cls()).matches(".*\\br\\d+\\b.*"));
         assertThat(html).contains("id=\"show-rej\"");
+        // The tooltip (and the inspector bar, which shows it) names id, bytes, rule, outcome and step.
+        shown.stream().filter(s -> s.has("acc")).forEach(s -> assertThat(s.title())
+                .matches("id " + s.id() + " \".*\" \u00b7 rule [a-z-]+ \u00b7 accepted \u00b7 step \\d+"));
+        shown.stream().filter(s -> s.has("rej")).forEach(s -> assertThat(s.title()).contains(" \u00b7 rejected \u00b7 step "));
+        shown.stream().filter(s -> s.has("mod")).forEach(s -> assertThat(s.title()).contains(" \u00b7 model \u00b7 step "));
     }
 
     @Test
