@@ -29,11 +29,13 @@ import rsd.tokenizer.Tokenizer;
 /** {@code rsd analyze}: the token view of a text or a generation trace, or the HTML report of a saved bench run. */
 @Command(name = "analyze", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Show a text's tokens, a traced generation step by step, or a saved bench result, as a web page.",
-            "--text/--file: how the model's tokenizer cuts the text (token boundaries in alternating colours,",
-            "whitespace made visible). --trace: a trace from `rsd generate --trace`, accepted guesses green,",
-            "rejected ones red, a table per rule. --bench: the HTML report of `rsd bench --json` output.",
-            "Writes one self-contained HTML file (--format html, the default) or prints ANSI colours (--format ansi)."})
+            "Show a text's tokens, a traced generation step by step, or a saved bench",
+            "result, as one self-contained web page (or ANSI colours with --format ansi).",
+            "  --text/--file  how the model's tokenizer cuts the text: token boundaries",
+            "                 in alternating colours, whitespace made visible",
+            "  --trace        a trace from `rsd generate --trace`: accepted guesses green,",
+            "                 rejected ones red, a table per rule",
+            "  --bench        the report of a `rsd bench --json` result, with charts"})
 public final class AnalyzeCommand implements Callable<Integer> {
     /** Larger inputs make pages of tens of megabytes that browsers render slowly; nobody reads them by eye. */
     static final long MAX_TEXT_BYTES = 1 << 20;
@@ -67,7 +69,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + "--format ansi prints to the terminal unless --out is given)")
     Path out;
 
-    @Option(names = "--format", defaultValue = "html", description = "html or ansi (default: ${DEFAULT-VALUE})")
+    @Option(names = "--format", paramLabel = "html|ansi", defaultValue = "html",
+            description = "a web page or terminal colours (default: ${DEFAULT-VALUE})")
     Format format;
 
     @Option(names = "--max-colors", paramLabel = "N", defaultValue = "8",
