@@ -18,6 +18,7 @@ import rsd.RsdException;
             BenchCommand.class,
             MinePatternsCommand.class,
             AnalyzeCommand.class,
+            ServeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import rsd.tokenizer.ChatFormat;
 
 /**
  * Load, admission and cancellation: 8 concurrent SDK clients x 25 requests with exact outputs, no leaked
@@ -124,7 +125,7 @@ class ConcurrencyTest {
                             case 2 -> {
                                 got = client.chat().completions().create(chat(prompt)).choices().get(0).message()
                                         .content().orElse("");
-                                ids = ChatPrompt.encode(tok, List.of(new ChatPrompt.Message("user", prompt)));
+                                ids = new ChatFormat(tok).encodeDialogPrompt(List.of(new ChatFormat.Message("user", prompt)));
                             }
                             default -> {
                                 StringBuilder sb = new StringBuilder();
@@ -132,7 +133,7 @@ class ConcurrencyTest {
                                     s.stream().forEach(ch -> ch.choices().forEach(x -> x.delta().content().ifPresent(sb::append)));
                                 }
                                 got = sb.toString();
-                                ids = ChatPrompt.encode(tok, List.of(new ChatPrompt.Message("user", prompt)));
+                                ids = new ChatFormat(tok).encodeDialogPrompt(List.of(new ChatFormat.Message("user", prompt)));
                             }
                         }
                         String want = ScriptedGenerator.expected(ids, 16);
