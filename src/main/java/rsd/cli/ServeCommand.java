@@ -98,6 +98,10 @@ public final class ServeCommand implements Callable<Integer> {
                         models.target.path(), chosen, context, parallel, queue);
                 out.printf("rsd serve: listening on %s  (OpenAI base URL; try: curl %s/models)  Ctrl-C stops%n",
                         server.baseUrl(), server.baseUrl());
+                if (!server.isLoopback()) {
+                    spec.commandLine().getErr().println("rsd serve: warning: " + host + " is reachable from other "
+                            + "machines and the API has no authentication");
+                }
                 out.flush();
                 running = server;
                 stop.await();

@@ -240,4 +240,12 @@ class OpenAiServerSdkTest {
         }
         assertThat(seen).containsExactly(new GenerationSettings(9, 0.7f, 0, 0.9f, 1234L, List.of("a", "bc")));
     }
+    @Test
+    void bindsToLoopbackAndRefusesABusyPortWithAUserError() {
+        assertThat(server.isLoopback()).isTrue();
+        assertThat(server.baseUrl().toString()).isEqualTo("http://127.0.0.1:" + server.port() + "/v1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OpenAiServer.start(
+                        new ServerOptions("127.0.0.1", server.port(), 1, 0, 4096, 64, "m", 1000), () -> new ScriptedGenerator(0), QUIET))
+                .isInstanceOf(rsd.RsdException.class).hasMessageStartingWith("cannot listen on 127.0.0.1:" + server.port());
+    }
 }
