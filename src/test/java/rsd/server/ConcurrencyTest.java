@@ -35,9 +35,10 @@ class ConcurrencyTest {
                 () -> new ScriptedGenerator(delayMillis), OpenAiServerSdkTest.QUIET);
     }
 
+    /** Platform threads a server owns: its decoding workers and the JDK server's dispatcher. */
     private static Set<String> serverThreads() {
         return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
-                .filter(n -> n.startsWith("rsd-") || n.startsWith("HTTP-Dispatcher")).collect(Collectors.toSet());
+                .filter(n -> n.startsWith("rsd-decode-") || n.startsWith("rsd-http-") || n.startsWith("HTTP-Dispatcher")).collect(Collectors.toSet());
     }
 
     private static long usedHeapAfterGc() throws InterruptedException {
@@ -245,7 +246,7 @@ class ConcurrencyTest {
                 BufferedReader in = new BufferedReader(new InputStreamReader(rejected.getInputStream(), StandardCharsets.UTF_8));
                 assertThat(in.readLine()).contains("429");
             }
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5)) // the running request alone would take 20 s;
 
             queued.close(); // noticed by the keep-alive while it waits
             running.close();
