@@ -1,0 +1,216 @@
+package rsd;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import rsd.decode.Decoder;
+import rsd.decode.GenerationResult;
+import rsd.decode.GenerationSettings;
+import rsd.decode.ModeResources;
+import rsd.decode.Modes;
+import rsd.decode.Prompts;
+import rsd.decode.TokenListener;
+import rsd.metrics.RuleStats;
+import rsd.model.LanguageModel;
+
+/**
+ * The library entry point, shaped like the original RSD Python framework:
+ *
+ * <pre>
+ * try (SpeculativeDecoding sd = new SpeculativeDecoding(null, Path.of("models/rsd-code.gguf"), 4, true)) {
+ *     SpeculativeDecoding.Result r = sd.generateText("def fib(n):\n", 128, 0.0, true);
+ *     System.out.println(r.text() + "\n" + r.tokensPerSecond() + " tokens/s");
+ * }
+ * </pre>
+ *
+ * Speculative generation uses the rule mode ({@code indent} unless the builder says otherwise) when
+ * {@code useRuleBasedOnly} is true, else the small model as a classic draft model. Output is the same as
+ * standard decoding (greedy: token for token; sampling: the same distribution). One generation at a
+ * time per instance.
+ */
+public final class SpeculativeDecoding implements AutoCloseable {
+    /** A generation's text, ids and metrics (DESIGN.md section 5); {@code details} has everything else. */
+    public record Result(String text, int[] tokenIds, int totalTokens, double elapsedTime, double tokensPerSecond,
+                         int forwardPasses, double tokensPerForward, long draftedTokens, long acceptedTokens,
+                         double acceptanceRate, Map<String, RuleStats> perRule, String mode,
+                         GenerationResult details) {
+        static Result of(GenerationResult r, String mode) {
+            return new Result(r.text(), r.tokenIds(), r.totalTokens(), r.elapsedSeconds(), r.tokensPerSecond(),
+                    r.forwardPasses(), r.tokensPerForward(), r.draftedTokens(), r.acceptedTokens(), r.acceptanceRate(),
+                    r.perRule(), mode, r);
+        }
+    }
+
+    private final LoadedModel target;
+    private final LoadedModel draft;
+    private final boolean ownsModels;
+    private final String speculativeMode;
+    private final ModeResources resources;
+    private final long seed;
+    private final Map<String, Decoder> decoders = new HashMap<>();
+
+    /**
+     * Loads the models (GGUF files) with all cores and a 4096-token context cap.
+     *
+     * @param smallModel       the draft model, or null (then only rule-based speculation is possible)
+     * @param largeModel       the model whose output is produced
+     * @param gamma            most guessed tokens verified per forward pass
+     * @param useRuleBasedOnly speculate with rules (true) or with the small model (false)
+     */
+    public SpeculativeDecoding(Path smallModel, Path largeModel, int gamma, boolean useRuleBasedOnly) {
+        this(builder().model(largeModel).draftModel(smallModel).gamma(gamma)
+                .speculativeMode(useRuleBasedOnly ? Modes.AUTO : Modes.DRAFT));
+    }
+
+    private SpeculativeDecoding(Builder b) {
+        if (b.loadedTarget == null && b.model == null) {
+            throw new RsdException("no model given");
+        }
+        if (b.speculativeMode.equals(Modes.DRAFT) && b.draftModel == null && b.loadedDraft == null) {
+            throw new RsdException("draft-model speculation needs a small model (useRuleBasedOnly = false without a small model)");
+        }
+        this.ownsModels = b.loadedTarget == null;
+        LoadedModel t = b.loadedTarget;
+        LoadedModel d = b.loadedDraft;
+        if (ownsModels) {
+            t = open(b.model, b.threads, b.contextLength);
+            try {
+                d = b.draftModel == null ? null : open(b.draftModel, b.threads, b.contextLength);
+            } catch (RuntimeException e) {
+                t.close();
+                throw e;
+            }
+        }
+        this.target = t;
+        this.draft = d;
+        this.speculativeMode = b.speculativeMode;
+        this.seed = b.seed;
+        Supplier<LanguageModel> draftSupplier = d == null ? null : d::model;
+        this.resources = new ModeResources(t.model(), t.tokenizer(), b.gamma, draftSupplier);
+        if (!Modes.available(resources).contains(speculativeMode)) {
+            close();
+            throw new RsdException("mode '" + speculativeMode + "' is not available; available: "
+                    + String.join(", ", Modes.available(resources)));
+        }
+    }
+
+    private static LoadedModel open(Path path, int threads, int ctx) {
+        if (!java.nio.file.Files.isRegularFile(path)) {
+            throw new RsdException("model file " + path + " not found");
+        }
+        return LoadedModel.open(path, threads, ctx);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Generates up to {@code maxLength} new tokens after {@code prompt}; temperature 0 is greedy.
+     *
+     * @param useSpeculative speculate (the configured mode) or decode plainly (mode standard)
+     */
+    public Result generateText(String prompt, int maxLength, double temperature, boolean useSpeculative) {
+        return generateText(prompt, maxLength, temperature, useSpeculative, null);
+    }
+
+    /** Like {@link #generateText(String, int, double, boolean)}, streaming text to {@code listener}. */
+    public Result generateText(String prompt, int maxLength, double temperature, boolean useSpeculative,
+                               TokenListener listener) {
+        GenerationSettings settings = new GenerationSettings(maxLength, (float) temperature, 0, 1f, seed, List.of());
+        return generate(prompt, settings, useSpeculative ? speculativeMode : Modes.STANDARD, listener);
+    }
+
+    /** Full control: any settings (top-k, top-p, seed, stop strings) and any available mode. */
+    public synchronized Result generate(String prompt, GenerationSettings settings, String mode, TokenListener listener) {
+        Decoder decoder = decoders.computeIfAbsent(mode, m -> Modes.decoder(m, resources));
+        GenerationResult r = decoder.generate(Prompts.completion(target.tokenizer(), prompt), settings, listener, null);
+        return Result.of(r, mode);
+    }
+
+    /** The modes {@link #generate} accepts. */
+    public List<String> modes() {
+        return Modes.available(resources);
+    }
+
+    public LoadedModel model() {
+        return target;
+    }
+
+    @Override
+    public synchronized void close() {
+        decoders.values().forEach(Decoder::close);
+        decoders.clear();
+        if (ownsModels) {
+            if (draft != null) {
+                draft.close();
+            }
+            target.close();
+        }
+    }
+
+    /** Options with defaults: the embedded models, gamma 4, mode indent, all cores, context cap 4096. */
+    public static final class Builder {
+        private Path model = LoadedModel.DEFAULT_MODEL;
+        private Path draftModel;
+        private LoadedModel loadedTarget;
+        private LoadedModel loadedDraft;
+        private int gamma = ModeResources.DEFAULT_GAMMA;
+        private String speculativeMode = Modes.AUTO;
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private int contextLength = 4096;
+        private long seed;
+
+        public Builder model(Path path) {
+            this.model = path;
+            return this;
+        }
+
+        /** The small model for mode {@code draft} (null: none). */
+        public Builder draftModel(Path path) {
+            this.draftModel = path;
+            return this;
+        }
+
+        /** Use models already loaded (they stay open after {@link SpeculativeDecoding#close()}). */
+        public Builder models(LoadedModel target, LoadedModel draft) {
+            this.loadedTarget = target;
+            this.loadedDraft = draft;
+            return this;
+        }
+
+        public Builder gamma(int gamma) {
+            this.gamma = gamma;
+            return this;
+        }
+
+        /** The mode used when {@code useSpeculative} is true ("indent", "draft", or any registered mode). */
+        public Builder speculativeMode(String mode) {
+            this.speculativeMode = mode;
+            return this;
+        }
+
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        /** Context cap in tokens (0: the model's own). */
+        public Builder contextLength(int contextLength) {
+            this.contextLength = contextLength;
+            return this;
+        }
+
+        /** Seed for sampling (temperature > 0); the same seed gives the same output. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public SpeculativeDecoding build() {
+            return new SpeculativeDecoding(this);
+        }
+    }
+}

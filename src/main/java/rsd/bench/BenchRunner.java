@@ -1,0 +1,86 @@
+package rsd.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import rsd.decode.GenerationResult;
+import rsd.decode.GenerationSettings;
+import rsd.decode.Prompts;
+import rsd.decode.TextGenerator;
+
+/**
+ * Runs every mode on every problem. First an untimed warm-up of each mode (the JIT compiles the hot
+ * loops), then for each problem all modes back to back, in an order that rotates from one problem to
+ * the next, so that machine drift (heat, other processes) hits every mode alike.
+ */
+public final class BenchRunner {
+    /** Receives progress after each run: {@code done} of {@code total} runs finished. */
+    public interface Progress {
+        void update(int done, int total, Problem problem, String mode, GenerationResult result);
+    }
+
+    /** A problem as run in one mode; {@code identicalToStandard} is null when not comparable (sampling). */
+    public record Run(Problem problem, String mode, GenerationResult result, Boolean identicalToStandard) {
+    }
+
+    private final Map<String, TextGenerator> generators;
+    private final GenerationSettings settings;
+    private final int warmupTokens;
+    private final Progress progress;
+
+    /**
+     * @param generators   mode name to generator, in display order; must contain "standard"
+     * @param settings     max tokens and sampling for every run (stop strings come from each problem)
+     * @param warmupTokens tokens generated per mode in the untimed warm-up (0: none)
+     */
+    public BenchRunner(Map<String, TextGenerator> generators, GenerationSettings settings, int warmupTokens,
+                       Progress progress) {
+        if (!generators.containsKey("standard")) {
+            throw new IllegalArgumentException("the benchmark needs the standard mode as its reference");
+        }
+        this.generators = new LinkedHashMap<>(generators);
+        this.settings = settings;
+        this.warmupTokens = warmupTokens;
+        this.progress = progress;
+    }
+
+    public List<Run> run(List<Problem> problems) {
+        List<String> modes = new ArrayList<>(generators.keySet());
+        if (warmupTokens > 0 && !problems.isEmpty()) {
+            Problem first = problems.get(0);
+            GenerationSettings warm = new GenerationSettings(Math.min(warmupTokens, settings.maxTokens()),
+                    settings.temperature(), settings.topK(), settings.topP(), settings.seed(), first.stopStrings());
+            for (String mode : modes) {
+                TextGenerator g = generators.get(mode);
+                g.generate(Prompts.completion(g.tokenizer(), first.prompt()), warm, null, null);
+            }
+        }
+        boolean greedy = settings.temperature() <= 0f;
+        List<Run> runs = new ArrayList<>();
+        int total = problems.size() * modes.size();
+        int done = 0;
+        for (int p = 0; p < problems.size(); p++) {
+            Problem problem = problems.get(p);
+            GenerationSettings s = settings.withStops(problem.stopStrings());
+            Map<String, GenerationResult> results = new LinkedHashMap<>();
+            for (int k = 0; k < modes.size(); k++) {
+                String mode = modes.get((p + k) % modes.size());
+                TextGenerator g = generators.get(mode);
+                GenerationResult r = g.generate(Prompts.completion(g.tokenizer(), problem.prompt()), s, null, null);
+                results.put(mode, r);
+                done++;
+                if (progress != null) {
+                    progress.update(done, total, problem, mode, r);
+                }
+            }
+            int[] reference = results.get("standard").tokenIds();
+            for (String mode : modes) {
+                GenerationResult r = results.get(mode);
+                runs.add(new Run(problem, mode, r, greedy ? Arrays.equals(r.tokenIds(), reference) : null));
+            }
+        }
+        return runs;
+    }
+}

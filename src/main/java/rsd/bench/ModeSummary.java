@@ -1,0 +1,67 @@
+package rsd.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import rsd.metrics.RuleStats;
+import rsd.metrics.RuleTally;
+
+/**
+ * One mode's totals over all problems, with the metrics of DESIGN.md section 5. Rates are computed from
+ * totals (all tokens / all time), not averaged per problem, so long outputs weigh what they cost.
+ *
+ * @param identicalToStandard null when outputs are not comparable (sampling)
+ */
+public record ModeSummary(String mode, int problems, long totalTokens, double elapsedSeconds, double tokensPerSecond,
+                          long forwardPasses, double tokensPerForward, long draftedTokens, long acceptedTokens,
+                          double acceptanceRate, double speedupVsStandard, Boolean identicalToStandard,
+                          int differingProblems, Map<String, RuleStats> perRule) {
+
+    /** Summaries of every mode in the order they first appear in {@code runs}. */
+    public static List<ModeSummary> of(List<BenchRunner.Run> runs) {
+        Map<String, List<BenchRunner.Run>> byMode = new LinkedHashMap<>();
+        for (BenchRunner.Run r : runs) {
+            byMode.computeIfAbsent(r.mode(), m -> new ArrayList<>()).add(r);
+        }
+        double standardTps = byMode.containsKey("standard") ? tokensPerSecond(byMode.get("standard")) : 0;
+        List<ModeSummary> out = new ArrayList<>();
+        byMode.forEach((mode, list) -> {
+            long tokens = 0;
+            long forwards = 0;
+            double seconds = 0;
+            int differing = 0;
+            boolean comparable = true;
+            RuleTally tally = new RuleTally();
+            for (BenchRunner.Run r : list) {
+                tokens += r.result().totalTokens();
+                forwards += r.result().forwardPasses();
+                seconds += r.result().elapsedSeconds();
+                tally.add(r.result().perRule());
+                if (r.identicalToStandard() == null) {
+                    comparable = false;
+                } else if (!r.identicalToStandard()) {
+                    differing++;
+                }
+            }
+            double tps = seconds > 0 ? tokens / seconds : 0;
+            long drafted = tally.totalDrafted();
+            long accepted = tally.totalAccepted();
+            out.add(new ModeSummary(mode, list.size(), tokens, seconds, tps, forwards,
+                    forwards == 0 ? 0 : (double) tokens / forwards, drafted, accepted,
+                    drafted == 0 ? 0 : (double) accepted / drafted, standardTps > 0 ? tps / standardTps : 0,
+                    comparable ? differing == 0 : null, differing, tally.snapshot()));
+        });
+        return out;
+    }
+
+    private static double tokensPerSecond(List<BenchRunner.Run> runs) {
+        long tokens = 0;
+        double seconds = 0;
+        for (BenchRunner.Run r : runs) {
+            tokens += r.result().totalTokens();
+            seconds += r.result().elapsedSeconds();
+        }
+        return seconds > 0 ? tokens / seconds : 0;
+    }
+}

@@ -1,0 +1,304 @@
+package rsd.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import rsd.RsdException;
+import rsd.decode.Decoder;
+import rsd.decode.GenerationResult;
+import rsd.decode.GenerationSettings;
+import rsd.decode.Modes;
+import rsd.decode.Prompts;
+import rsd.metrics.ResultJson;
+import rsd.metrics.StepTrace;
+
+/** {@code rsd generate}: one prompt, streamed, with the tokens won by accepted guesses in green. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate a continuation of a prompt, streaming it as it is accepted.")
+public final class GenerateCommand implements Callable<Integer> {
+    private static final String GREEN = "\u001b[32m";
+    private static final String RESET = "\u001b[0m";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    static final class PromptSource {
+        @Option(names = "--prompt", paramLabel = "TEXT", required = true, description = "the prompt text")
+        String text;
+
+        @Option(names = "--prompt-file", paramLabel = "FILE", required = true, description = "read the prompt from a file")
+        Path file;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    PromptSource prompt;
+
+    @Option(names = "--chat", description = "wrap the prompt as one user turn of the Llama-3 chat format")
+    boolean chat;
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "most tokens to generate (default: ${DEFAULT-VALUE})")
+    int maxTokens = 256;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    float temperature = 0f;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "keep the K likeliest tokens, 0 = off (default: ${DEFAULT-VALUE})")
+    int topK = 0;
+
+    @Option(names = "--top-p", paramLabel = "P", description = "nucleus sampling mass, 1 = off (default: ${DEFAULT-VALUE})")
+    float topP = 1f;
+
+    @Option(names = "--seed", paramLabel = "S", description = "random seed for sampling (default: ${DEFAULT-VALUE})")
+    long seed = 0;
+
+    @Option(names = "--mode", paramLabel = "MODE", description = "standard, auto, indent, rules, lookup, patterns, draft (default: ${DEFAULT-VALUE})")
+    String mode = Modes.AUTO;
+
+    @Option(names = "--stop", paramLabel = "S", description = "stop before this text (repeatable)")
+    List<String> stops = new ArrayList<>();
+
+    @Option(names = "--json", description = "print the result as one JSON object (the last stdout line) instead of streaming")
+    boolean json;
+
+    @Option(names = "--trace", paramLabel = "PATH", description = "write every step as JSON lines")
+    Path trace;
+
+    @Option(names = "--no-color", description = "no ANSI colour (also: the NO_COLOR environment variable)")
+    boolean noColor;
+
+    private final ModelOpener opener;
+    /** Tests force terminal behaviour on or off; null: detect. */
+    Boolean terminalOverride;
+
+    public GenerateCommand() {
+        this(rsd.LoadedModel::open);
+    }
+
+    GenerateCommand(ModelOpener opener) {
+        this.opener = opener;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        validate();
+        String promptText = readPrompt();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        boolean terminal = terminalOverride != null ? terminalOverride : Terminal.interactive();
+        boolean color = terminalOverride != null ? terminalOverride && !noColor : Terminal.color(noColor);
+        try (Models models = new Models(modelOptions, opener)) {
+            // The decoder closes its speculator (and through it a draft model's cache).
+            CountingSpeculator speculator = new CountingSpeculator(Modes.create(mode, models.resources()));
+            try (Decoder decoder = new Decoder(models.target.model(), models.target.tokenizer(), speculator, mode)) {
+                int[] ids = chat ? Prompts.llama3Chat(decoder.tokenizer(), promptText)
+                        : Prompts.completion(decoder.tokenizer(), promptText);
+                GenerationSettings settings = new GenerationSettings(maxTokens, temperature, topK, topP, seed, List.copyOf(stops));
+                StreamPrinter printer = json ? null : new StreamPrinter(out, err, color, terminal, speculator::drafted);
+                GenerationResult result = decoder.generate(ids, settings, printer, null);
+                if (printer != null) {
+                    printer.finish();
+                }
+                if (trace != null) {
+                    writeTrace(models, promptText, ids, settings, result);
+                }
+                if (json) {
+                    ObjectNode o = ResultJson.result(result, true);
+                    o.put("mode", mode);
+                    o.put("model", models.target.path().toString());
+                    out.println(JSON.writeValueAsString(o));
+                } else {
+                    err.println(statsLine(result));
+                }
+                out.flush();
+                err.flush();
+            }
+        }
+        return 0;
+    }
+
+    private void validate() {
+        if (maxTokens < 0) {
+            throw new RsdException("--max-tokens must be >= 0, got " + maxTokens);
+        }
+        if (!(temperature >= 0f)) {
+            throw new RsdException("--temperature must be >= 0, got " + temperature);
+        }
+        if (topK < 0) {
+            throw new RsdException("--top-k must be >= 0, got " + topK);
+        }
+        if (!(topP > 0f && topP <= 1f)) {
+            throw new RsdException("--top-p must be in (0, 1], got " + topP);
+        }
+        if (trace != null) {
+            for (Path input : new Path[] {modelOptions.model, modelOptions.draftModel, prompt.file}) {
+                if (input != null && sameFile(trace, input)) {
+                    throw new RsdException("--trace " + trace + " would overwrite the input file " + input);
+                }
+            }
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            if (Files.exists(a) && Files.exists(b)) {
+                return Files.isSameFile(a, b);
+            }
+        } catch (IOException e) {
+            // fall through to the path comparison
+        }
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    private String readPrompt() {
+        if (prompt.text != null) {
+            return prompt.text;
+        }
+        try {
+            return Files.readString(prompt.file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new RsdException("--prompt-file " + prompt.file + ": no such file");
+        } catch (IOException e) {
+            throw new RsdException("--prompt-file " + prompt.file + ": cannot read it as UTF-8 text (" + e.getMessage() + ")");
+        }
+    }
+
+    private void writeTrace(Models models, String promptText, int[] ids, GenerationSettings settings,
+                            GenerationResult result) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(trace, StandardCharsets.UTF_8)) {
+            ObjectNode header = JSON.createObjectNode();
+            header.put("type", "header");
+            header.put("model", models.target.path().toString());
+            header.put("mode", mode);
+            header.put("prompt", promptText);
+            ArrayNode promptIds = header.putArray("prompt_ids");
+            for (int id : ids) {
+                promptIds.add(id);
+            }
+            ObjectNode s = header.putObject("settings");
+            s.put("max_tokens", settings.maxTokens());
+            s.put("temperature", settings.temperature());
+            s.put("top_k", settings.topK());
+            s.put("top_p", settings.topP());
+            s.put("seed", settings.seed());
+            ArrayNode stopArray = s.putArray("stop");
+            settings.stopStrings().forEach(stopArray::add);
+            s.put("gamma", modelOptions.gamma);
+            s.put("threads", modelOptions.threads);
+            s.put("ctx", modelOptions.ctx);
+            s.put("chat", chat);
+            if (models.draftLoaded()) {
+                s.put("draft_model", models.draftPath().toString());
+            }
+            w.write(JSON.writeValueAsString(header));
+            w.newLine();
+            for (StepTrace step : result.steps()) {
+                w.write(JSON.writeValueAsString(ResultJson.step(step)));
+                w.newLine();
+            }
+            ObjectNode summary = JSON.createObjectNode();
+            summary.put("type", "summary");
+            summary.setAll(ResultJson.result(result, true));
+            w.write(JSON.writeValueAsString(summary));
+            w.newLine();
+        } catch (NoSuchFileException e) {
+            throw new RsdException("--trace " + trace + ": the folder does not exist");
+        }
+    }
+
+    static String statsLine(GenerationResult r) {
+        return String.format(Locale.ROOT,
+                "%d tokens in %.2f s: %.2f tokens/s, %d forward passes, %.3f tokens/forward, acceptance %.1f%% (%d/%d), stop: %s",
+                r.totalTokens(), r.elapsedSeconds(), r.tokensPerSecond(), r.forwardPasses(), r.tokensPerForward(),
+                100 * r.acceptanceRate(), r.acceptedTokens(), r.draftedTokens(), r.stopReason());
+    }
+
+    /**
+     * Streams text to stdout, green for tokens won by guesses. On a terminal, a status line (tokens/s,
+     * acceptance = tokens won by guesses / tokens guessed so far) sits on stderr at the start of the current empty line and is erased before more text
+     * is written, so it never mixes with the output, and it is never drawn when output is piped.
+     */
+    static final class StreamPrinter implements rsd.decode.TokenListener {
+        private final PrintWriter out;
+        private final PrintWriter err;
+        private final boolean color;
+        private final boolean status;
+        private final java.util.function.LongSupplier drafted;
+        private final long start = System.nanoTime();
+        private long lastStatus;
+        private int tokens;
+        private int guessed;
+        private boolean statusShown;
+        private boolean atLineStart = true;
+
+        StreamPrinter(PrintWriter out, PrintWriter err, boolean color, boolean status, java.util.function.LongSupplier drafted) {
+            this.drafted = drafted;
+            this.out = out;
+            this.err = err;
+            this.color = color;
+            this.status = status;
+        }
+
+        @Override
+        public void onToken(int id, String text, boolean fromGuess) {
+            tokens++;
+            if (fromGuess) {
+                guessed++;
+            }
+            if (!text.isEmpty()) {
+                clearStatus();
+                out.print(color && fromGuess ? GREEN + text + RESET : text);
+                out.flush();
+                atLineStart = text.endsWith("\n");
+            }
+            long now = System.nanoTime();
+            if (status && atLineStart && now - lastStatus > 200_000_000L) {
+                lastStatus = now;
+                double seconds = (now - start) / 1e9;
+                long guesses = drafted.getAsLong();
+                err.print(String.format(Locale.ROOT, "\u001b[2m[%d tokens, %.1f tokens/s, acceptance %s]\u001b[0m",
+                        tokens, tokens / Math.max(seconds, 1e-9),
+                        guesses == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100.0 * guessed / guesses)));
+                err.flush();
+                statusShown = true;
+            }
+        }
+
+        private void clearStatus() {
+            if (statusShown) {
+                err.print("\r\u001b[K");
+                err.flush();
+                statusShown = false;
+            }
+        }
+
+        void finish() {
+            clearStatus();
+            if (!atLineStart && status) {
+                // On a terminal, end the line so the stats line starts on its own; piped text stays exact.
+                out.println();
+            }
+            out.flush();
+        }
+    }
+}

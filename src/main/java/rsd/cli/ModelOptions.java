@@ -1,0 +1,25 @@
+package rsd.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import rsd.LoadedModel;
+import rsd.decode.ModeResources;
+
+/** Options shared by the commands that load models. */
+final class ModelOptions {
+    @Option(names = "--model", paramLabel = "FILE", description = "GGUF model (default: ${DEFAULT-VALUE})")
+    Path model = LoadedModel.DEFAULT_MODEL;
+
+    @Option(names = "--draft-model", paramLabel = "FILE",
+            description = "GGUF draft model for mode 'draft' (default: ${DEFAULT-VALUE})")
+    Path draftModel = LoadedModel.DEFAULT_DRAFT_MODEL;
+
+    @Option(names = "--gamma", paramLabel = "N", description = "most guessed tokens verified per step (default: ${DEFAULT-VALUE})")
+    int gamma = ModeResources.DEFAULT_GAMMA;
+
+    @Option(names = "--threads", paramLabel = "N", description = "compute threads (default: all cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--ctx", paramLabel = "N", description = "context length cap in tokens, 0 = the model's own (default: ${DEFAULT-VALUE})")
+    int ctx = 4096;
+}

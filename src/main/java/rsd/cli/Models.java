@@ -1,0 +1,69 @@
+package rsd.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import rsd.LoadedModel;
+import rsd.RsdException;
+import rsd.decode.ModeResources;
+import rsd.model.LanguageModel;
+
+/** The target model and, loaded on first use, the draft model of one command run. */
+final class Models implements AutoCloseable {
+    final LoadedModel target;
+    private final ModelOptions options;
+    private final ModelOpener opener;
+    private LoadedModel draft;
+
+    Models(ModelOptions options, ModelOpener opener) {
+        this.options = options;
+        this.opener = opener;
+        if (options.threads < 1) {
+            throw new RsdException("--threads must be >= 1, got " + options.threads);
+        }
+        if (options.ctx < 0 || options.ctx == 1) {
+            throw new RsdException("--ctx must be 0 (the model's own) or >= 2, got " + options.ctx);
+        }
+        if (options.gamma < 1) {
+            throw new RsdException("--gamma must be >= 1, got " + options.gamma);
+        }
+        this.target = open(options.model, "model", "--model");
+    }
+
+    private LoadedModel open(Path path, String what, String option) {
+        if (!Files.isRegularFile(path)) {
+            throw new RsdException(what + " file " + path + " not found (pass " + option + " FILE"
+                    + (path.startsWith("models") ? "; the embedded models are built by the training scripts" : "") + ")");
+        }
+        return opener.open(path, options.threads, options.ctx);
+    }
+
+    /** Resources for the mode registry; the draft model is offered only when its file exists. */
+    ModeResources resources() {
+        Supplier<LanguageModel> draftSupplier = Files.isRegularFile(options.draftModel) ? this::draftModel : null;
+        return new ModeResources(target.model(), target.tokenizer(), options.gamma, draftSupplier);
+    }
+
+    private LanguageModel draftModel() {
+        if (draft == null) {
+            draft = open(options.draftModel, "draft model", "--draft-model");
+        }
+        return draft.model();
+    }
+
+    Path draftPath() {
+        return options.draftModel;
+    }
+
+    boolean draftLoaded() {
+        return draft != null;
+    }
+
+    @Override
+    public void close() {
+        if (draft != null) {
+            draft.close();
+        }
+        target.close();
+    }
+}

@@ -1,0 +1,284 @@
+package rsd.decode;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+import rsd.RsdException;
+import rsd.draft.Draft;
+import rsd.draft.Speculator;
+import rsd.metrics.RuleTally;
+import rsd.metrics.StepTrace;
+import rsd.model.LanguageModel;
+import rsd.model.Session;
+import rsd.tokenizer.Tokenizer;
+
+/**
+ * The generation loop, standard and speculative alike. It owns the model's KV cache (one {@link Session},
+ * reused across calls). Each step feeds [last accepted token + guesses] in ONE forward pass (a token tree
+ * when the speculator proposes several branches), keeps the longest prefix the model agrees with plus the
+ * model's own next token, and truncates the cache past them. Without guesses this is plain decoding:
+ * one forward per token.
+ *
+ * <p>The prompt minus its last token is prefilled; the last prompt token is the first step's input, so
+ * the first generated token can already be speculated and standard decoding makes exactly one forward
+ * per generated token.
+ *
+ * <p>Emitted tokens go one at a time through the same checks (end of generation, stop strings, length)
+ * in every mode, so greedy output is token-for-token identical to standard decoding. Not thread-safe:
+ * one generation at a time per instance.
+ */
+public final class Decoder implements TextGenerator, AutoCloseable {
+    private final LanguageModel model;
+    private final Tokenizer tokenizer;
+    private final Speculator speculator;
+    private final String mode;
+    private final Verifier.AcceptanceRule acceptanceRule;
+    private Session session;
+
+    public Decoder(LanguageModel model, Tokenizer tokenizer, Speculator speculator, String mode) {
+        this(model, tokenizer, speculator, mode, Verifier.LOSSLESS);
+    }
+
+    /** Test hook: a different acceptance rule (only to show that a broken one is detected). */
+    Decoder(LanguageModel model, Tokenizer tokenizer, Speculator speculator, String mode,
+            Verifier.AcceptanceRule acceptanceRule) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.speculator = speculator == null ? new NoSpeculation() : speculator;
+        this.mode = mode;
+        this.acceptanceRule = acceptanceRule;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public String mode() {
+        return mode;
+    }
+
+    public LanguageModel model() {
+        return model;
+    }
+
+    public Speculator speculator() {
+        return speculator;
+    }
+
+    @Override
+    public synchronized GenerationResult generate(int[] promptIds, GenerationSettings settings,
+                                                  TokenListener listener, BooleanSupplier cancelled) {
+        if (promptIds.length == 0) {
+            throw new RsdException("the prompt is empty: there is no token to continue from");
+        }
+        if (settings.maxTokens() < 0) {
+            throw new RsdException("max tokens must be >= 0, got " + settings.maxTokens());
+        }
+        int capacity = model.contextLength();
+        if (promptIds.length >= capacity) {
+            throw new RsdException("the prompt has " + promptIds.length + " tokens but the context holds only "
+                    + capacity + " (shorten the prompt or raise --ctx)");
+        }
+        return new Run(promptIds, settings, listener, cancelled, capacity).execute();
+    }
+
+    private Session session(int capacity) {
+        if (session == null || session.capacity() < capacity) {
+            if (session != null) {
+                session.close();
+            }
+            session = model.newSession(capacity);
+        }
+        return session;
+    }
+
+    @Override
+    public void close() {
+        if (speculator instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the speculator of mode " + mode, e);
+            }
+        }
+        if (session != null) {
+            session.close();
+            session = null;
+        }
+    }
+
+    /** One generation's state. */
+    private final class Run {
+        final int[] prompt;
+        final GenerationSettings settings;
+        final TokenListener listener;
+        final BooleanSupplier cancelled;
+        final int capacity;
+        final boolean greedy;
+        final int limit;
+        final TokenContext context;
+        final OutputText output;
+        final RuleTally tally = new RuleTally();
+        final List<StepTrace> steps = new ArrayList<>();
+        int[] generated;
+        int count;
+        int forwardPasses;
+        String stopReason;
+
+        Run(int[] prompt, GenerationSettings settings, TokenListener listener, BooleanSupplier cancelled, int capacity) {
+            this.prompt = prompt;
+            this.settings = settings;
+            this.listener = listener;
+            this.cancelled = cancelled;
+            this.capacity = capacity;
+            this.greedy = settings.temperature() <= 0f;
+            // Every generated token but the last must fit in the cache.
+            this.limit = Math.min(settings.maxTokens(), capacity - prompt.length);
+            this.context = new TokenContext(tokenizer, prompt, limit);
+            this.output = new OutputText(tokenizer, settings.stopStrings() == null ? List.of() : settings.stopStrings());
+            this.generated = new int[Math.max(16, limit)];
+        }
+
+        GenerationResult execute() {
+            long start = System.nanoTime();
+            Session s = session(capacity);
+            speculator.reset();
+            if (speculator instanceof SamplingAware aware) {
+                aware.startSequence(settings);
+            }
+            SplittableRandom random = new SplittableRandom(settings.seed());
+            int n = prompt.length;
+            if (n > 1) {
+                s.prefill(Arrays.copyOf(prompt, n - 1), 0);
+            } else {
+                s.truncate(0);
+            }
+            int pos = n - 1;
+            int last = prompt[n - 1];
+            while (stopReason == null) {
+                if (cancelled != null && cancelled.getAsBoolean()) {
+                    stopReason = "cancelled";
+                    break;
+                }
+                if (count >= limit) {
+                    stopReason = "length";
+                    break;
+                }
+                long stepStart = System.nanoTime();
+                // Guesses beyond the remaining budget or the cache would be wasted work.
+                int room = Math.min(limit - count - 1, capacity - pos - 1);
+                List<Draft> branches = room > 0 ? speculator.propose(context, room) : List.of();
+                if (branches == null) {
+                    branches = List.of();
+                }
+                TokenTree tree = TokenTree.build(last, branches, room);
+                float[][] logits = tree.isChain()
+                        ? s.forward(tree.tokens(), pos)
+                        : s.forwardTree(tree.tokens(), tree.parents(), pos);
+                forwardPasses++;
+                Verifier.Outcome outcome = greedy
+                        ? Verifier.greedy(tree, logits)
+                        : Verifier.sample(tree, logits, settings, random, acceptanceRule);
+                int accepted = outcome.accepted();
+                if (tree.isChain()) {
+                    s.truncate(pos + 1 + accepted);
+                } else {
+                    int[] keep = new int[accepted + 1];
+                    System.arraycopy(outcome.path(), 0, keep, 1, accepted);
+                    s.keepPath(pos, keep);
+                }
+                for (int node = 1; node < tree.size(); node++) {
+                    tally.drafted(tree.rule(node), 1);
+                }
+                int chosen = accepted == 0 ? -1 : tree.branchOf(outcome.path()[accepted - 1]);
+                speculator.observe(branches, chosen, accepted);
+
+                int emittedGuesses = 0;
+                for (int i = 0; i < accepted && stopReason == null; i++) {
+                    int node = outcome.path()[i];
+                    emit(tree.token(node), true);
+                    tally.accepted(tree.rule(node), 1);
+                    emittedGuesses++;
+                }
+                int modelToken = -1;
+                if (stopReason == null) {
+                    modelToken = outcome.modelToken();
+                    emit(modelToken, false);
+                }
+                steps.add(trace(tree, outcome, pos, emittedGuesses, modelToken, stepStart));
+                pos += 1 + accepted;
+                last = outcome.modelToken();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            int[] ids = Arrays.copyOf(generated, count);
+            long drafted = tally.totalDrafted();
+            long acceptedTotal = tally.totalAccepted();
+            return new GenerationResult(output.text(), ids, prompt.length, count, seconds,
+                    seconds > 0 ? count / seconds : 0.0, forwardPasses,
+                    forwardPasses == 0 ? 0.0 : (double) count / forwardPasses, drafted, acceptedTotal,
+                    drafted == 0 ? 0.0 : (double) acceptedTotal / drafted, tally.snapshot(), stopReason,
+                    List.copyOf(steps));
+        }
+
+        /** Emits one token: counts it, extends the context, checks every stop condition, streams its text. */
+        private void emit(int id, boolean fromGuess) {
+            if (count == generated.length) {
+                generated = Arrays.copyOf(generated, generated.length * 2);
+            }
+            generated[count++] = id;
+            context.append(id);
+            boolean end = tokenizer.isEndOfGeneration(id);
+            boolean full = count >= limit;
+            String text = output.add(id, end || full);
+            if (output.stopped()) {
+                stopReason = "stop";
+            } else if (end) {
+                stopReason = "eos";
+            } else if (full) {
+                stopReason = "length";
+            }
+            if (listener != null) {
+                listener.onToken(id, text, fromGuess);
+            }
+        }
+
+        private StepTrace trace(TokenTree tree, Verifier.Outcome outcome, int pos, int emittedGuesses,
+                                int modelToken, long stepStart) {
+            // The followed branch: the accepted path, then the rest of the branch that owned its last node.
+            List<Integer> nodes = new ArrayList<>();
+            int node = 0;
+            for (int p : outcome.path()) {
+                nodes.add(p);
+                node = p;
+            }
+            int branch = node == 0 ? (tree.children(0).isEmpty() ? -1 : tree.branchOf(tree.children(0).get(0)))
+                    : tree.branchOf(node);
+            while (branch >= 0) {
+                int next = -1;
+                for (int c : tree.children(node)) {
+                    if (tree.branchOf(c) == branch) {
+                        next = c;
+                        break;
+                    }
+                }
+                if (next < 0) {
+                    break;
+                }
+                nodes.add(next);
+                node = next;
+            }
+            int[] guessed = new int[nodes.size()];
+            String[] rules = new String[nodes.size()];
+            for (int i = 0; i < guessed.length; i++) {
+                guessed[i] = tree.token(nodes.get(i));
+                rules[i] = tree.rule(nodes.get(i));
+            }
+            return new StepTrace(pos, guessed, rules, emittedGuesses, modelToken, tree.guessCount(),
+                    (System.nanoTime() - stepStart) / 1e6);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package rsd.decode;
+
+import java.util.List;
+import rsd.draft.Draft;
+import rsd.draft.DraftContext;
+import rsd.draft.Drafter;
+import rsd.draft.Speculator;
+
+/** One drafter, one branch, at most {@code maxGuess} guessed tokens per step. */
+public final class SingleDrafterSpeculator implements Speculator, SamplingAware, AutoCloseable {
+    private final Drafter drafter;
+    private final int maxGuess;
+
+    public SingleDrafterSpeculator(Drafter drafter, int maxGuess) {
+        if (maxGuess < 1) {
+            throw new IllegalArgumentException("maxGuess must be >= 1, got " + maxGuess);
+        }
+        this.drafter = drafter;
+        this.maxGuess = maxGuess;
+    }
+
+    public Drafter drafter() {
+        return drafter;
+    }
+
+    @Override
+    public List<Draft> propose(DraftContext context, int maxTokens) {
+        Draft d = drafter.propose(context, Math.min(maxGuess, maxTokens));
+        return d == null || d.isEmpty() ? List.of() : List.of(d);
+    }
+
+    @Override
+    public void observe(List<Draft> branches, int chosenBranch, int accepted) {
+        if (!branches.isEmpty()) {
+            drafter.observe(branches.get(0), accepted);
+        }
+    }
+
+    @Override
+    public void reset() {
+        drafter.reset();
+    }
+
+    @Override
+    public void startSequence(GenerationSettings settings) {
+        if (drafter instanceof SamplingAware s) {
+            s.startSequence(settings);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (drafter instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing drafter " + drafter.name(), e);
+            }
+        }
+    }
+}

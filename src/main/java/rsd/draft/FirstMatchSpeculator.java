@@ -1,0 +1,46 @@
+package rsd.draft;
+
+import java.util.List;
+
+/**
+ * A fixed-policy speculator for single-source and ablation modes: the first drafter (in order) that has a
+ * guess proposes up to {@code maxDraft} tokens, verified as one branch. No cost model.
+ */
+public final class FirstMatchSpeculator implements Speculator {
+    private final List<Drafter> drafters;
+    private final int maxDraft;
+
+    public FirstMatchSpeculator(List<Drafter> drafters, int maxDraft) {
+        this.drafters = List.copyOf(drafters);
+        this.maxDraft = maxDraft;
+    }
+
+    @Override
+    public List<Draft> propose(DraftContext context, int maxTokens) {
+        int limit = Math.min(maxTokens, maxDraft);
+        for (Drafter d : drafters) {
+            Draft draft = d.propose(context, limit);
+            if (!draft.isEmpty()) {
+                return List.of(draft);
+            }
+        }
+        return List.of();
+    }
+
+    @Override
+    public void observe(List<Draft> branches, int chosenBranch, int accepted) {
+        if (chosenBranch >= 0 && !branches.isEmpty()) {
+            Draft d = branches.get(chosenBranch);
+            for (Drafter drafter : drafters) {
+                if (drafter.name().equals(d.rules()[0])) {
+                    drafter.observe(d, accepted);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void reset() {
+        drafters.forEach(Drafter::reset);
+    }
+}

@@ -1,0 +1,335 @@
+package rsd.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import rsd.RsdException;
+import rsd.decode.GenerationSettings;
+import rsd.decode.Prompts;
+import rsd.tokenizer.ChatFormat;
+import rsd.tokenizer.Tokenizer;
+
+/**
+ * Validates the JSON body of /v1/completions and /v1/chat/completions against OpenAI's request shapes
+ * and turns it into a {@link GenerationRequest}. Unknown fields are ignored, as OpenAI's own clients
+ * send fields a server may not know; fields whose meaning we cannot honour (n > 1, logprobs, echo,
+ * tools, penalties...) are refused with a 400 rather than silently ignored.
+ */
+final class RequestParser {
+    /** OpenAI's documented default for the legacy completions endpoint. */
+    static final int DEFAULT_COMPLETION_MAX_TOKENS = 16;
+    private static final int MAX_STOPS = 16;
+
+    private final Tokenizer tokenizer;
+    private final int contextLength;
+    /** The Llama-3 chat format, or null when the vocabulary lacks its tokens (then chat is refused). */
+    private final ChatFormat chatFormat;
+    private final String noChatReason;
+
+    RequestParser(Tokenizer tokenizer, int contextLength) {
+        this.tokenizer = tokenizer;
+        this.contextLength = contextLength;
+        ChatFormat format = null;
+        String reason = null;
+        try {
+            format = new ChatFormat(tokenizer);
+        } catch (RsdException e) {
+            reason = e.getMessage();
+        }
+        this.chatFormat = format;
+        this.noChatReason = reason;
+    }
+
+    GenerationRequest parse(JsonNode body, boolean chat) {
+        if (!body.isObject()) {
+            throw ApiException.invalid(null, "the request body must be a JSON object");
+        }
+        refuseUnsupported(body, chat);
+        int[] prompt = chat ? chatPrompt(body) : completionPrompt(body);
+        String promptParam = chat ? "messages" : "prompt";
+        if (prompt.length == 0) {
+            throw ApiException.invalid(promptParam, "the prompt is empty");
+        }
+        if (prompt.length >= contextLength) {
+            throw ApiException.invalid(promptParam, "context_length_exceeded",
+                    "This model's maximum context length is " + contextLength + " tokens, but the prompt has "
+                            + prompt.length + " tokens; no room is left to generate");
+        }
+        int room = contextLength - prompt.length;
+        String maxParam = chat && present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        Long requested = optionalLong(body, maxParam);
+        int maxTokens;
+        if (requested == null) {
+            maxTokens = chat ? room : Math.min(DEFAULT_COMPLETION_MAX_TOKENS, room);
+        } else {
+            if (requested <= 0) {
+                throw ApiException.invalid(maxParam, "'" + maxParam + "' must be at least 1, got " + requested);
+            }
+            if (requested > room) {
+                throw ApiException.invalid(maxParam, "context_length_exceeded",
+                        "This model's maximum context length is " + contextLength + " tokens. However, you requested "
+                                + (prompt.length + requested) + " tokens (" + prompt.length + " in the prompt, "
+                                + requested + " for the completion)");
+            }
+            maxTokens = requested.intValue();
+        }
+        double temperature = optionalDouble(body, "temperature", 1.0);
+        if (!(temperature >= 0 && temperature <= 2)) {
+            throw ApiException.invalid("temperature", "'temperature' must be between 0 and 2, got " + temperature);
+        }
+        double topP = optionalDouble(body, "top_p", 1.0);
+        if (!(topP > 0 && topP <= 1)) {
+            throw ApiException.invalid("top_p", "'top_p' must be in (0, 1], got " + topP);
+        }
+        Long topK = optionalLong(body, "top_k"); // llama.cpp-style extension
+        if (topK != null && (topK < 0 || topK > Integer.MAX_VALUE)) {
+            throw ApiException.invalid("top_k", "'top_k' must be >= 0, got " + topK);
+        }
+        Long seed = optionalLong(body, "seed");
+        long seedValue = seed != null ? seed : ThreadLocalRandom.current().nextLong();
+        List<String> stops = stops(body);
+        boolean stream = optionalBoolean(body, "stream", false);
+        boolean includeUsage = false;
+        JsonNode streamOptions = body.get("stream_options");
+        if (streamOptions != null && !streamOptions.isNull()) {
+            if (!streamOptions.isObject()) {
+                throw wrongType("stream_options", "an object", streamOptions);
+            }
+            includeUsage = optionalBoolean(streamOptions, "include_usage", false, "stream_options.include_usage");
+        }
+        GenerationSettings settings = new GenerationSettings(maxTokens, (float) temperature,
+                topK == null ? 0 : topK.intValue(), (float) topP, seedValue, stops);
+        return new GenerationRequest(chat, prompt, settings, stream, includeUsage);
+    }
+
+    private static final Map<String, String> COMMON_UNSUPPORTED = Map.of(
+            "logit_bias", "logit_bias is not supported",
+            "presence_penalty", "presence_penalty is not supported (only 0)",
+            "frequency_penalty", "frequency_penalty is not supported (only 0)");
+
+    private void refuseUnsupported(JsonNode body, boolean chat) {
+        Long n = optionalLong(body, "n");
+        if (n != null && n != 1) {
+            throw ApiException.invalid("n", "only n=1 is supported, got " + n);
+        }
+        for (var e : COMMON_UNSUPPORTED.entrySet()) {
+            JsonNode v = body.get(e.getKey());
+            if (v == null || v.isNull() || (v.isNumber() && v.asDouble() == 0) || (v.isObject() && v.isEmpty())) {
+                continue;
+            }
+            throw ApiException.invalid(e.getKey(), e.getValue());
+        }
+        if (chat) {
+            if (optionalBoolean(body, "logprobs", false)) {
+                throw ApiException.invalid("logprobs", "logprobs are not supported");
+            }
+            JsonNode tools = body.get("tools");
+            if (tools != null && !tools.isNull() && !(tools.isArray() && tools.isEmpty())) {
+                throw ApiException.invalid("tools", "tools / function calling are not supported");
+            }
+            JsonNode format = body.get("response_format");
+            if (format != null && !format.isNull()
+                    && !(format.isObject() && "text".equals(format.path("type").asText()))) {
+                throw ApiException.invalid("response_format", "only response_format {\"type\":\"text\"} is supported");
+            }
+        } else {
+            JsonNode logprobs = body.get("logprobs");
+            if (logprobs != null && !logprobs.isNull() && !(logprobs.isNumber() && logprobs.asInt() == 0)) {
+                throw ApiException.invalid("logprobs", "logprobs are not supported");
+            }
+            if (optionalBoolean(body, "echo", false)) {
+                throw ApiException.invalid("echo", "echo is not supported");
+            }
+            Long bestOf = optionalLong(body, "best_of");
+            if (bestOf != null && bestOf != 1) {
+                throw ApiException.invalid("best_of", "only best_of=1 is supported, got " + bestOf);
+            }
+            JsonNode suffix = body.get("suffix");
+            if (suffix != null && !suffix.isNull() && !(suffix.isTextual() && suffix.asText().isEmpty())) {
+                throw ApiException.invalid("suffix", "suffix (fill-in-the-middle) is not supported");
+            }
+        }
+    }
+
+    private int[] completionPrompt(JsonNode body) {
+        JsonNode p = body.get("prompt");
+        if (p == null || p.isNull()) {
+            throw ApiException.invalid("prompt", "'prompt' is required");
+        }
+        if (p.isTextual()) {
+            return Prompts.completion(tokenizer, p.asText());
+        }
+        if (p.isArray()) {
+            if (p.isEmpty()) {
+                throw ApiException.invalid("prompt", "'prompt' is an empty array");
+            }
+            if (p.get(0).isTextual()) {
+                if (p.size() != 1) {
+                    throw ApiException.invalid("prompt", "only one prompt per request is supported, got " + p.size());
+                }
+                return Prompts.completion(tokenizer, p.get(0).asText());
+            }
+            if (p.get(0).isArray()) {
+                if (p.size() != 1) {
+                    throw ApiException.invalid("prompt", "only one prompt per request is supported, got " + p.size());
+                }
+                return tokenIds(p.get(0));
+            }
+            return tokenIds(p);
+        }
+        throw wrongType("prompt", "a string, an array of strings or an array of token ids", p);
+    }
+
+    /** Token-id prompts are taken verbatim: the caller chose the exact tokens, BOS included or not. */
+    private int[] tokenIds(JsonNode array) {
+        int[] ids = new int[array.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode t = array.get(i);
+            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.asInt() < 0 || t.asInt() >= tokenizer.vocabSize()) {
+                throw ApiException.invalid("prompt", "prompt token " + i + " must be an integer token id in [0, "
+                        + tokenizer.vocabSize() + "), got " + t);
+            }
+            ids[i] = t.asInt();
+        }
+        return ids;
+    }
+
+    private int[] chatPrompt(JsonNode body) {
+        JsonNode messages = body.get("messages");
+        if (messages == null || messages.isNull()) {
+            throw ApiException.invalid("messages", "'messages' is required");
+        }
+        if (!messages.isArray()) {
+            throw wrongType("messages", "an array", messages);
+        }
+        if (messages.isEmpty()) {
+            throw ApiException.invalid("messages", "'messages' must contain at least one message");
+        }
+        if (chatFormat == null) {
+            throw ApiException.invalid("messages", noChatReason + "; use /v1/completions instead");
+        }
+        List<ChatFormat.Message> list = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            String where = "messages[" + i + "]";
+            JsonNode m = messages.get(i);
+            if (!m.isObject()) {
+                throw wrongType(where, "an object", m);
+            }
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual()) {
+                throw ApiException.invalid(where + ".role", "'" + where + ".role' must be a string");
+            }
+            String r = switch (role.asText()) {
+                case "system", "developer" -> "system";
+                case "user" -> "user";
+                case "assistant" -> "assistant";
+                default -> throw ApiException.invalid(where + ".role", "unsupported role '" + role.asText()
+                        + "' (supported: system, developer, user, assistant)");
+            };
+            list.add(new ChatFormat.Message(r, content(m.get("content"), where + ".content")));
+        }
+        return chatFormat.encodeDialogPrompt(list);
+    }
+
+    private static String content(JsonNode c, String where) {
+        if (c == null || c.isNull()) {
+            return "";
+        }
+        if (c.isTextual()) {
+            return c.asText();
+        }
+        if (c.isArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < c.size(); i++) {
+                JsonNode part = c.get(i);
+                if (!part.isObject() || !"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+                    throw ApiException.invalid(where + "[" + i + "]",
+                            "only text content parts ({\"type\":\"text\",\"text\":...}) are supported");
+                }
+                sb.append(part.get("text").asText());
+            }
+            return sb.toString();
+        }
+        throw wrongType(where, "a string or an array of text parts", c);
+    }
+
+    private static List<String> stops(JsonNode body) {
+        JsonNode s = body.get("stop");
+        if (s == null || s.isNull()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        if (s.isTextual()) {
+            out.add(s.asText());
+        } else if (s.isArray()) {
+            if (s.size() > MAX_STOPS) {
+                throw ApiException.invalid("stop", "at most " + MAX_STOPS + " stop sequences, got " + s.size());
+            }
+            for (JsonNode e : s) {
+                if (!e.isTextual()) {
+                    throw wrongType("stop", "a string or an array of strings", s);
+                }
+                out.add(e.asText());
+            }
+        } else {
+            throw wrongType("stop", "a string or an array of strings", s);
+        }
+        out.removeIf(String::isEmpty);
+        return List.copyOf(out);
+    }
+
+    private static boolean present(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        return v != null && !v.isNull();
+    }
+
+    static Long optionalLong(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return v.asLong();
+        }
+        if (v.isFloatingPointNumber() && v.canConvertToExactIntegral() && v.canConvertToLong()) {
+            return v.asLong();
+        }
+        throw wrongType(field, "an integer", v);
+    }
+
+    private static double optionalDouble(JsonNode body, String field, double fallback) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isNumber()) {
+            throw wrongType(field, "a number", v);
+        }
+        return v.asDouble();
+    }
+
+    private static boolean optionalBoolean(JsonNode body, String field, boolean fallback) {
+        return optionalBoolean(body, field, fallback, field);
+    }
+
+    private static boolean optionalBoolean(JsonNode body, String field, boolean fallback, String param) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isBoolean()) {
+            throw wrongType(param, "a boolean", v);
+        }
+        return v.asBoolean();
+    }
+
+    private static ApiException wrongType(String param, String expected, JsonNode got) {
+        String shown = got.toString();
+        if (shown.length() > 60) {
+            shown = shown.substring(0, 57) + "...";
+        }
+        return ApiException.invalid(param, "'" + param + "' must be " + expected + ", got " + shown);
+    }
+}

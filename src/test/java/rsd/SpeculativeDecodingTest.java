@@ -1,0 +1,51 @@
+package rsd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import rsd.testing.TestTarget;
+
+class SpeculativeDecodingTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void generatesTheSameTextWithAndWithoutSpeculationAndReportsMetrics() {
+        try (LoadedModel big = TestTarget.randomModel(dir, 1); LoadedModel small = TestTarget.randomModel(dir, 2)) {
+            for (String mode : new String[] {"indent", "draft"}) {
+                try (SpeculativeDecoding sd = SpeculativeDecoding.builder().models(big, small).gamma(3)
+                        .speculativeMode(mode).build()) {
+                    SpeculativeDecoding.Result plain = sd.generateText("def f(x):\n    return", 30, 0.0, false);
+                    StringBuilder streamed = new StringBuilder();
+                    SpeculativeDecoding.Result fast = sd.generateText("def f(x):\n    return", 30, 0.0, true,
+                            (id, text, guess) -> streamed.append(text));
+                    assertThat(fast.tokenIds()).isEqualTo(plain.tokenIds());
+                    assertThat(fast.text()).isEqualTo(plain.text()).isEqualTo(streamed.toString());
+                    assertThat(plain.mode()).isEqualTo("standard");
+                    assertThat(fast.mode()).isEqualTo(mode);
+                    assertThat(plain.forwardPasses()).isEqualTo(plain.totalTokens());
+                    assertThat(fast.totalTokens()).isEqualTo(fast.tokenIds().length);
+                    assertThat(fast.tokensPerForward()).isEqualTo((double) fast.totalTokens() / fast.forwardPasses());
+                    assertThat(fast.tokensPerSecond()).isPositive();
+                    if (mode.equals("draft")) {
+                        assertThat(fast.perRule()).containsKey("draft");
+                        assertThat(fast.draftedTokens()).isPositive();
+                    }
+                }
+            }
+            // Models passed in stay open for the caller.
+            assertThat(big.model().newSession(4)).isNotNull();
+        }
+    }
+
+    @Test
+    void clearErrors() {
+        assertThatThrownBy(() -> new SpeculativeDecoding(null, dir.resolve("missing.gguf"), 4, true))
+                .isInstanceOf(RsdException.class).hasMessageContaining("missing.gguf");
+        assertThatThrownBy(() -> new SpeculativeDecoding(null, dir.resolve("missing.gguf"), 4, false))
+                .isInstanceOf(RsdException.class).hasMessageContaining("small model");
+    }
+}

@@ -1,0 +1,180 @@
+package rsd.server;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import rsd.decode.GenerationResult;
+import rsd.decode.GenerationSettings;
+import rsd.decode.TextGenerator;
+import rsd.decode.TokenListener;
+import rsd.metrics.RuleStats;
+import rsd.tokenizer.Tokenizer;
+
+/**
+ * A deterministic test generator over {@link ByteTokenizer}: it "generates" the bytes of a fixed text,
+ * starting at an offset derived from the prompt (so different prompts give different outputs), one token
+ * every {@code delayMillis}. It honours max tokens, stop strings (holding back text that could still
+ * become a stop string, like the real decoder), an end-of-text token when the prompt asks for one
+ * ("[eos@N]"), and cancellation. Every second token counts as won by an accepted guess of rule "fake".
+ */
+class ScriptedGenerator implements TextGenerator {
+    static final String SCRIPT = "The quick brown fox jumps over the lazy dog; ünïcödé ✓ 🦊. ";
+    static final byte[] SCRIPT_BYTES = SCRIPT.getBytes(StandardCharsets.UTF_8);
+
+    /** Generations in progress across all instances (tests read the peak). */
+    static final AtomicInteger RUNNING = new AtomicInteger();
+    static final AtomicInteger PEAK = new AtomicInteger();
+
+    private final ByteTokenizer tokenizer = new ByteTokenizer();
+    private final long delayMillis;
+
+    ScriptedGenerator(long delayMillis) {
+        this.delayMillis = delayMillis;
+    }
+
+    /** The text an unlimited, stop-free generation would produce for these prompt ids, cut to n tokens. */
+    static String expected(int[] promptIds, int n) {
+        int offset = offset(promptIds);
+        byte[] out = new byte[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = SCRIPT_BYTES[(offset + i) % SCRIPT_BYTES.length];
+        }
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    private static int offset(int[] promptIds) {
+        long sum = 0;
+        for (int id : promptIds) {
+            sum = sum * 31 + id;
+        }
+        // Start on an ASCII byte so that cut points are predictable in tests.
+        int o = (int) Math.floorMod(sum, 40);
+        return o;
+    }
+
+    @Override
+    public GenerationResult generate(int[] promptIds, GenerationSettings settings, TokenListener listener,
+                                     BooleanSupplier cancelled) {
+        int now = RUNNING.incrementAndGet();
+        PEAK.accumulateAndGet(now, Math::max);
+        try {
+            return run(promptIds, settings, listener, cancelled);
+        } finally {
+            RUNNING.decrementAndGet();
+        }
+    }
+
+    private GenerationResult run(int[] promptIds, GenerationSettings settings, TokenListener listener,
+                                 BooleanSupplier cancelled) {
+        long start = System.nanoTime();
+        String promptText = tokenizer.decode(promptIds);
+        int eosAt = -1;
+        int mark = promptText.indexOf("[eos@");
+        if (mark >= 0) {
+            eosAt = Integer.parseInt(promptText.substring(mark + 5, promptText.indexOf(']', mark)));
+        }
+        int offset = offset(promptIds);
+        List<Integer> ids = new ArrayList<>();
+        var decoder = tokenizer.streamingDecoder();
+        StringBuilder text = new StringBuilder();
+        int emitted = 0;
+        String reason = "length";
+        String finalText = null;
+        while (ids.size() < settings.maxTokens()) {
+            if (cancelled.getAsBoolean()) {
+                reason = "cancelled";
+                break;
+            }
+            sleep(cancelled);
+            if (cancelled.getAsBoolean()) {
+                reason = "cancelled";
+                break;
+            }
+            int id = ids.size() == eosAt ? ByteTokenizer.EOS : SCRIPT_BYTES[(offset + ids.size()) % SCRIPT_BYTES.length] & 0xff;
+            ids.add(id);
+            if (tokenizer.isEndOfGeneration(id)) {
+                reason = "eos";
+                break;
+            }
+            text.append(decoder.push(id));
+            int stopAt = firstStop(text, settings.stopStrings());
+            if (stopAt >= 0) {
+                finalText = text.substring(0, stopAt);
+                if (listener != null) {
+                    listener.onToken(id, finalText.substring(Math.min(emitted, finalText.length())), (ids.size() & 1) == 0);
+                }
+                reason = "stop";
+                break;
+            }
+            int safe = text.length() - heldBack(text, settings.stopStrings());
+            String delta = safe > emitted ? text.substring(emitted, safe) : "";
+            emitted = Math.max(emitted, safe);
+            if (listener != null) {
+                listener.onToken(id, delta, (ids.size() & 1) == 0);
+            }
+        }
+        if (finalText == null) {
+            text.append(decoder.flush());
+            finalText = text.toString();
+        }
+        int n = ids.size();
+        double secs = (System.nanoTime() - start) / 1e9;
+        long drafted = n;
+        long accepted = n / 2;
+        return new GenerationResult(finalText, ids.stream().mapToInt(Integer::intValue).toArray(), promptIds.length, n,
+                secs, secs > 0 ? n / secs : 0, Math.max(1, n - n / 2), n == 0 ? 0 : (double) n / Math.max(1, n - n / 2),
+                drafted, accepted, drafted == 0 ? 0 : (double) accepted / drafted,
+                Map.of("fake", new RuleStats(drafted, accepted)), reason, List.of());
+    }
+
+    private void sleep(BooleanSupplier cancelled) {
+        long end = System.nanoTime() + delayMillis * 1_000_000;
+        while (System.nanoTime() < end && !cancelled.getAsBoolean()) {
+            try {
+                Thread.sleep(Math.min(5, Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static int firstStop(CharSequence text, List<String> stops) {
+        int best = -1;
+        for (String s : stops) {
+            int at = text.toString().indexOf(s);
+            if (at >= 0 && (best < 0 || at < best)) {
+                best = at;
+            }
+        }
+        return best;
+    }
+
+    /** Length of the longest suffix of text that is a proper prefix of a stop string. */
+    private static int heldBack(CharSequence text, List<String> stops) {
+        int held = 0;
+        String t = text.toString();
+        for (String s : stops) {
+            for (int k = Math.min(s.length() - 1, t.length()); k > held; k--) {
+                if (t.endsWith(s.substring(0, k))) {
+                    held = k;
+                    break;
+                }
+            }
+        }
+        return held;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public String mode() {
+        return "scripted";
+    }
+}
