@@ -121,6 +121,11 @@ final class TokenViewHtml {
         card("guesses accepted", Html.count(accepted) + " / " + Html.count(accepted + rejected)
                 + (accepted + rejected == 0 ? "" : " (" + Html.pct((double) accepted / (accepted + rejected)) + ")"),
                 "card-acceptance");
+        long tree = v.trace.steps().stream().mapToLong(st -> st.treeSize()).sum();
+        if (tree > accepted + rejected) {
+            // Tree verification checks alternatives too; only the followed branch is drawn above.
+            card("guesses verified (all branches)", Html.count(tree), "card-tree");
+        }
         if (sum.has("tokens_per_second")) {
             card("tokens / s", Html.fmt(sum.path("tokens_per_second").asDouble(), 1), "card-tps");
         }

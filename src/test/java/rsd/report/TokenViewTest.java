@@ -148,6 +148,21 @@ class TokenViewTest {
     }
 
     @Test
+    void treeVerificationIsCountedApart() throws Exception {
+        String header = "{\"type\":\"header\",\"model\":\"m\",\"mode\":\"tree\",\"prompt\":\"\",\"prompt_ids\":[]}\n";
+        String chain = header + "{\"type\":\"step\",\"guessed\":[5,6],\"rules\":[\"a\",\"b\"],\"accepted\":1,"
+                + "\"model_token\":7,\"tree_size\":2}\n";
+        String tree = chain.replace("\"tree_size\":2", "\"tree_size\":9");
+        assertThat(view(chain)).doesNotContain("card-tree");
+        assertThat(view(tree)).contains("id=\"card-tree\"><div class=\"v\">9</div>");
+    }
+
+    private static String view(String jsonl) throws Exception {
+        Trace t = Trace.parse(new java.io.BufferedReader(new java.io.StringReader(jsonl)), "t.jsonl");
+        return TokenView.ofTrace(TOK, t, "t.jsonl").toHtml(4);
+    }
+
+    @Test
     void pagesAreSelfContained() {
         String text = TokenView.ofIds(TOK, TOK.encode(SOURCE), "s").toHtml(8);
         String trace = TokenView.ofTrace(TOK, Samples.trace(), "t").toHtml(8);
