@@ -19,6 +19,7 @@ import rsd.RsdException;
             MinePatternsCommand.class,
             AnalyzeCommand.class,
             PerplexityCommand.class,
+            ServeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
