@@ -52,7 +52,7 @@ final class TokenViewHtml {
         StringBuilder c = new StringBuilder(TOKEN_CSS);
         for (int i = 0; i < colors; i++) {
             c.append(".c").append(i).append("{background:")
-                    .append(v.isTrace() ? Palette.neutral(i, colors) : Palette.pastel(i, colors)).append("}");
+                    .append(v.isTrace() ? Palette.neutral(i) : Palette.pastel(i)).append("}");
         }
         c.append('\n');
         for (int i = 0; i < Math.max(1, v.rules.size()); i++) {
@@ -72,10 +72,8 @@ final class TokenViewHtml {
             return "";
         }
         StringBuilder s = new StringBuilder(" \u00b7 ");
-        var it = settings.fields();
         boolean first = true;
-        while (it.hasNext()) {
-            var e = it.next();
+        for (var e : settings.properties()) {
             if (!first) {
                 s.append(", ");
             }
