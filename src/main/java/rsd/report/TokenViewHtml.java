@@ -264,7 +264,9 @@ final class TokenViewHtml {
                 sb.append("<span class=\"").append(run.kind() == Glyphs.Kind.NEWLINE ? "nl" : "ws").append("\">")
                         .append(Html.esc(run.text())).append("</span>");
             }
-            sb.append("</span> <code>").append(Html.esc(Glyphs.literal(r.bytes()))).append("</code></td><td class=\"l\">")
+            // Escapes say what a newline or tab token holds; a run of spaces says it better as dots.
+            sb.append("</span>").append(r.kind().equals("spaces") ? ""
+                    : " <code>" + Html.esc(Glyphs.literal(r.bytes())) + "</code>").append("</td><td class=\"l\">")
                     .append(r.kind()).append("</td><td>").append(r.width()).append("</td><td>").append(r.id()).append("</td>");
             if (trace) {
                 sb.append("<td>").append(Html.count(r.inPrompt())).append("</td><td>").append(Html.count(r.inBody()))
@@ -281,7 +283,14 @@ final class TokenViewHtml {
         }
         sb.append("</tbody></table>\n<p class=\"note\">").append(Html.count(total)).append(" of ").append(Html.count(all))
                 .append(" tokens are whitespace only. Llama 3 writes an indentation of N spaces as one token of N\u22121 ")
-                .append("spaces; the last space joins the next word (\u00b7return).</p></section>\n");
+                .append("spaces; the last space joins the next word (\u00b7return).</p>\n");
+        sb.append("<h2 class=\"sub2\">In the vocabulary</h2>\n<table id=\"vocab-spaces\"><thead><tr><th>Kind</th>")
+                .append("<th>Tokens</th><th class=\"l\">Widths present (characters)</th></tr></thead><tbody>\n");
+        for (TokenView.VocabSpaces r : v.vocabSpaces) {
+            sb.append("<tr><td>").append(r.kind()).append("</td><td>").append(Html.count(r.count()))
+                    .append("</td><td class=\"l wrap\">").append(TokenView.ranges(r.widths())).append("</td></tr>\n");
+        }
+        sb.append("</tbody></table></section>\n");
     }
 
     private static final String TOKEN_CSS = """
@@ -310,6 +319,8 @@ final class TokenViewHtml {
             .sw{display:inline-block;width:12px;height:12px;border-radius:3px;background:var(--rc);vertical-align:-1px;margin-right:5px}
             .toggle{margin-left:auto;color:var(--muted)}
             td code{white-space:pre}
+            td.wrap{white-space:normal}
+            h2.sub2{font-size:14px;margin:18px 0 8px}
             .sample{font-family:"DejaVu Sans Mono",monospace;padding:1px 3px}
             #inspector{position:fixed;left:0;right:0;bottom:0;background:#24292f;color:#f6f8fa;padding:6px 32px;
               font-family:"DejaVu Sans Mono",monospace;font-size:13px;white-space:pre}
