@@ -246,7 +246,7 @@ class ConcurrencyTest {
                 BufferedReader in = new BufferedReader(new InputStreamReader(rejected.getInputStream(), StandardCharsets.UTF_8));
                 assertThat(in.readLine()).contains("429");
             }
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5)) // the running request alone would take 20 s;
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5)); // the running request alone takes 20 s
 
             queued.close(); // noticed by the keep-alive while it waits
             running.close();
