@@ -61,7 +61,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
      */
     public SpeculativeDecoding(Path smallModel, Path largeModel, int gamma, boolean useRuleBasedOnly) {
         this(builder().model(largeModel).draftModel(smallModel).gamma(gamma)
-                .speculativeMode(useRuleBasedOnly ? Modes.INDENT : Modes.DRAFT));
+                .speculativeMode(useRuleBasedOnly ? Modes.AUTO : Modes.DRAFT));
     }
 
     private SpeculativeDecoding(Builder b) {
@@ -158,7 +158,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
         private LoadedModel loadedTarget;
         private LoadedModel loadedDraft;
         private int gamma = ModeResources.DEFAULT_GAMMA;
-        private String speculativeMode = Modes.INDENT;
+        private String speculativeMode = Modes.AUTO;
         private int threads = Runtime.getRuntime().availableProcessors();
         private int contextLength = 4096;
         private long seed;

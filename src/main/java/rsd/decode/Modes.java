@@ -3,9 +3,16 @@ package rsd.decode;
 import java.util.ArrayList;
 import java.util.List;
 import rsd.RsdException;
+import rsd.draft.AutoSpeculator;
+import rsd.draft.CostModel;
 import rsd.draft.DraftModelDrafter;
+import rsd.draft.Drafter;
+import rsd.draft.FirstMatchSpeculator;
+import rsd.draft.LookupDrafter;
+import rsd.draft.PatternDrafter;
 import rsd.draft.IndentDrafter;
 import rsd.draft.Speculator;
+import rsd.draft.rules.Rules;
 import rsd.model.LanguageModel;
 
 /**
@@ -17,13 +24,21 @@ public final class Modes {
     public static final String STANDARD = "standard";
     public static final String INDENT = "indent";
     public static final String DRAFT = "draft";
+    /** Cost-aware: all rules, lookup, patterns and indent as one token tree, sized by the cost curve. */
+    public static final String AUTO = "auto";
+    /** Ablation: the rules only (first rule with a guess, up to gamma tokens). */
+    public static final String RULES = "rules";
+    /** Ablation: context n-gram lookup only. */
+    public static final String LOOKUP = "lookup";
+    /** Ablation: the mined n-gram table only. */
+    public static final String PATTERNS = "patterns";
 
     private Modes() {
     }
 
     /** Modes that can run with these resources, standard first. */
     public static List<String> available(ModeResources res) {
-        List<String> modes = new ArrayList<>(List.of(STANDARD, INDENT));
+        List<String> modes = new ArrayList<>(List.of(STANDARD, INDENT, RULES, LOOKUP, PATTERNS, AUTO));
         if (res.draftModel() != null) {
             modes.add(DRAFT);
         }
@@ -37,9 +52,22 @@ public final class Modes {
             case INDENT -> new SingleDrafterSpeculator(new IndentDrafter(res.tokenizer()), res.gamma());
             case DRAFT -> new SingleDrafterSpeculator(new DraftModelDrafter(draftModel(res),
                     res.model().contextLength()), res.gamma());
+            case RULES -> new FirstMatchSpeculator(Rules.all(), res.gamma());
+            case LOOKUP -> new FirstMatchSpeculator(List.of(new LookupDrafter()), res.gamma());
+            case PATTERNS -> new FirstMatchSpeculator(List.of(new PatternDrafter()), res.gamma());
+            case AUTO -> new AutoSpeculator(autoSources(res), CostModel.forModel(res.model(), System.err));
             default -> throw new RsdException("unknown mode '" + mode + "'; available modes: "
                     + String.join(", ", available(res)));
         };
+    }
+
+    /** The sources the auto mode chooses from. */
+    private static List<Drafter> autoSources(ModeResources res) {
+        List<Drafter> sources = new ArrayList<>(Rules.all());
+        sources.add(new IndentDrafter(res.tokenizer()));
+        sources.add(new LookupDrafter());
+        sources.add(new PatternDrafter());
+        return sources;
     }
 
     /** A decoder for {@code mode}. */

@@ -27,6 +27,9 @@ public final class AutoSpeculator implements Speculator {
     static final double DECAY = 0.97;
     /** Deepest guess any source is asked for. */
     static final int MAX_DEPTH = 12;
+    /** Steps without drafting after drafting did not pay for its own time (doubling up to MAX_PAUSE). */
+    static final int MIN_PAUSE = 4;
+    static final int MAX_PAUSE = 64;
     private static final double PRIOR_ACCEPTED = 0.3;
     private static final double PRIOR_WEIGHT = 1.0;
 
@@ -39,6 +42,14 @@ public final class AutoSpeculator implements Speculator {
     /** Every proposal of the last step (source index, estimate key, draft), still to be scored. */
     private final List<Pending> pending = new ArrayList<>();
     private int pendingAt = -1;
+    /** The branches verified last step (to measure what guessing actually gained). */
+    private List<Draft> lastBranches = List.of();
+    /** Running mean of the tokens guessing gained per step, and of the time drafting took (ms). */
+    private double gainPerStep = 1.0;
+    private double draftMillis;
+    private long steps;
+    private int pausedFor;
+    private int nextPause = MIN_PAUSE;
     private int pendingFirstToken;
 
     public AutoSpeculator(List<Drafter> sources, CostModel cost) {
@@ -70,7 +81,38 @@ public final class AutoSpeculator implements Speculator {
 
     @Override
     public List<Draft> propose(DraftContext context, int maxTokens) {
+        if (pausedFor > 0) {
+            pausedFor--;
+            pendingAt = -1;
+            pending.clear();
+            lastBranches = List.of();
+            return List.of();
+        }
+        long started = System.nanoTime();
         settle(context);
+        List<Draft> branches = plan(context, maxTokens);
+        lastBranches = branches;
+        draftMillis = 0.9 * draftMillis + 0.1 * (System.nanoTime() - started) / 1e6;
+        steps++;
+        // Drafting costs CPU time on every step; when what it wins no longer pays for that time (tiny
+        // models, code the sources do not know), stop drafting for a while, then look again.
+        double forwardMs = cost.forwardMillis();
+        if (!Double.isNaN(forwardMs) && steps >= 16 && gainPerStep * forwardMs < draftMillis) {
+            pausedFor = nextPause;
+            nextPause = Math.min(MAX_PAUSE, nextPause * 2);
+            steps = 12; // after the pause, a few steps of fresh evidence decide again
+        } else if (steps >= 16) {
+            nextPause = MIN_PAUSE;
+        }
+        return branches;
+    }
+
+    /** Whether drafting is paused now because it did not pay for its own time. */
+    public boolean paused() {
+        return pausedFor > 0;
+    }
+
+    private List<Draft> plan(DraftContext context, int maxTokens) {
         int limit = Math.min(maxTokens, Math.min(MAX_DEPTH, Math.max(0, cost.maxTokens() - 1)));
         if (limit <= 0 || context.length() == 0) {
             return List.of();
@@ -152,6 +194,15 @@ public final class AutoSpeculator implements Speculator {
             }
             return;
         }
+        int gained = 0;
+        for (Draft b : lastBranches) {
+            int m = 0;
+            while (m < b.size() && m < known && b.tokens()[m] == context.token(pendingAt + m)) {
+                m++;
+            }
+            gained = Math.max(gained, m);
+        }
+        gainPerStep = 0.9 * gainPerStep + 0.1 * gained;
         for (Pending p : pending) {
             Draft d = p.draft();
             int matched = 0;
@@ -181,6 +232,8 @@ public final class AutoSpeculator implements Speculator {
     @Override
     public void reset() {
         pending.clear();
+        lastBranches = List.of();
+        pausedFor = 0;
         pendingAt = -1;
         for (Drafter d : sources) {
             d.reset();

@@ -24,11 +24,26 @@ public final class CostModel {
     /** The token counts the calibration measures (cost is interpolated in between). */
     static final int[] CALIBRATED = {1, 2, 3, 4, 6, 8, 12, 16};
     private static final int CONTEXT = 64;
+    private static final int MIN_ROUNDS = 4;
+    private static final int MAX_ROUNDS = 15;
+    private static final long BUDGET_NANOS = 4_000_000_000L;
 
     private final double[] ratio; // ratio[t] for t = 0..max (ratio[0] unused, ratio[1] = 1)
+    private final double forwardMillis; // measured time of a one-token forward, NaN when unknown
 
-    private CostModel(double[] ratio) {
+    private CostModel(double[] ratio, double forwardMillis) {
         this.ratio = ratio;
+        this.forwardMillis = forwardMillis;
+    }
+
+    /** Time of a one-token forward in milliseconds when measured on this machine, else NaN. */
+    public double forwardMillis() {
+        return forwardMillis;
+    }
+
+    /** The same curve with a known one-token forward time. */
+    public CostModel withForwardMillis(double millis) {
+        return new CostModel(ratio, millis);
     }
 
     /**
@@ -57,7 +72,7 @@ public final class CostModel {
         for (int t = 2; t <= max; t++) {
             r[t] = Math.max(r[t], r[t - 1]); // more tokens never cost less
         }
-        return new CostModel(r);
+        return new CostModel(r, Double.NaN);
     }
 
     /** Every forward costs as many single steps as it has tokens: speculation can never pay. */
@@ -101,42 +116,69 @@ public final class CostModel {
     }
 
     /**
-     * Times forwards over T = 1..16 tokens after a short context (median of repeated runs; about a second
-     * per hundred milliseconds of single-token forward).
+     * Times forwards over T = 1..16 tokens after a short context: the fastest of 4 to 15 interleaved runs
+     * each, within about 4 seconds (longer only when a round itself takes longer).
      */
     public static CostModel measure(LanguageModel model) {
+        synchronized (MEASURED) {
+            CostModel known = MEASURED.get(model);
+            if (known != null) {
+                return known;
+            }
+        }
+        CostModel m = measureNow(model);
+        synchronized (MEASURED) {
+            MEASURED.put(model, m);
+        }
+        return m;
+    }
+
+    /** Models measured in this process (several modes in one bench share one calibration). */
+    private static final java.util.Map<LanguageModel, CostModel> MEASURED = new java.util.WeakHashMap<>();
+
+    /** A fresh calibration, ignoring what this process measured before. */
+    static CostModel measureUncached(LanguageModel model) {
+        return measureNow(model);
+    }
+
+    private static CostModel measureNow(LanguageModel model) {
         int capacity = Math.min(model.contextLength(), CONTEXT + 32);
-        int maxT = Math.min(16, capacity - CONTEXT);
+        int contextLength = Math.min(CONTEXT, capacity / 2);
+        int maxT = Math.min(16, capacity - contextLength);
+        if (maxT < 2) {
+            return linear(2); // no room to measure: assume guesses cost full steps
+        }
         int[] points = Arrays.stream(CALIBRATED).filter(t -> t <= maxT).toArray();
         try (Session session = model.newSession(capacity)) {
-            int[] context = new int[CONTEXT];
-            for (int i = 0; i < CONTEXT; i++) {
+            int[] context = new int[contextLength];
+            for (int i = 0; i < contextLength; i++) {
                 context[i] = (i * 7919 + 13) % Math.min(model.vocabSize(), 30_000);
             }
             session.prefill(context, 0);
+            // Round-robin over T and keep each T's fastest time: other processes on a busy machine slow
+            // single runs down at random, and interleaving spreads a slow phase over every T alike.
             double[] millis = new double[points.length];
-            for (int round = 0; round < 2; round++) { // round 0 warms the code paths up
+            Arrays.fill(millis, Double.MAX_VALUE);
+            long started = System.nanoTime();
+            for (int round = 0; round < MAX_ROUNDS; round++) {
                 for (int i = 0; i < points.length; i++) {
-                    millis[i] = median(session, Arrays.copyOf(context, points[i]), round == 0 ? 1 : 5);
+                    long t0 = System.nanoTime();
+                    session.forward(Arrays.copyOf(context, points[i]), contextLength);
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    if (round > 0) { // round 0 warms the code paths up
+                        millis[i] = Math.min(millis[i], ms);
+                    }
+                }
+                if (round >= MIN_ROUNDS && System.nanoTime() - started > BUDGET_NANOS) {
+                    break;
                 }
             }
             double[] costs = new double[points.length];
             for (int i = 0; i < points.length; i++) {
                 costs[i] = millis[i] / millis[0];
             }
-            return of(points, costs);
+            return of(points, costs).withForwardMillis(millis[0]);
         }
-    }
-
-    private static double median(Session session, int[] tokens, int reps) {
-        double[] t = new double[reps];
-        for (int r = 0; r < reps; r++) {
-            long start = System.nanoTime();
-            session.forward(tokens, CONTEXT);
-            t[r] = (System.nanoTime() - start) / 1e6;
-        }
-        Arrays.sort(t);
-        return t[reps / 2];
     }
 
     /**
@@ -240,6 +282,9 @@ public final class CostModel {
 
     String serialize() {
         StringBuilder sb = new StringBuilder("# rsd forward cost: tokens ratio\n");
+        if (!Double.isNaN(forwardMillis)) {
+            sb.append(String.format(Locale.ROOT, "# forward_ms %.4f%n", forwardMillis));
+        }
         for (int t = 1; t <= maxTokens(); t++) {
             sb.append(t).append(' ').append(String.format(Locale.ROOT, "%.4f", ratio[t])).append('\n');
         }
@@ -247,6 +292,8 @@ public final class CostModel {
     }
 
     static CostModel parse(String text) {
+        double ms = text.lines().filter(l -> l.startsWith("# forward_ms "))
+                .mapToDouble(l -> Double.parseDouble(l.substring("# forward_ms ".length()).trim())).findFirst().orElse(Double.NaN);
         var lines = text.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
         int[] t = new int[lines.size()];
         double[] c = new double[lines.size()];
@@ -255,7 +302,7 @@ public final class CostModel {
             t[i] = Integer.parseInt(f[0]);
             c[i] = Double.parseDouble(f[1]);
         }
-        return of(t, c);
+        return of(t, c).withForwardMillis(ms);
     }
 
 }

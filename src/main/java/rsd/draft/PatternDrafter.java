@@ -10,9 +10,14 @@ import rsd.tokenizer.Tokenizer;
  * frequency stays at or above a threshold.
  */
 public final class PatternDrafter implements GradedDrafter {
-    private static volatile List<PatternTable.Entry> shipped;
+    /**
+     * Tables shipped with rsd: mined with the cl100k pieces of Llama 3 and, for the embedded model's own
+     * smaller vocabulary, with its pieces. A tokenizer gets the table most of whose entries it can map.
+     */
+    static final List<String> SHIPPED = List.of(PatternTable.RESOURCE, "/rsd/draft/patterns-rsd-code.tsv.gz");
+    private static volatile List<List<PatternTable.Entry>> shipped;
 
-    private final List<PatternTable.Entry> entries;
+    private final List<List<PatternTable.Entry>> tables;
     private final int minPercent;
     private Tokenizer mappedFor;
     private PatternTable table;
@@ -20,21 +25,43 @@ public final class PatternDrafter implements GradedDrafter {
 
     /** Uses the table shipped with rsd and the default threshold (50 %). */
     public PatternDrafter() {
-        this(shippedEntries(), 50);
+        this.tables = shippedTables();
+        this.minPercent = 50;
     }
 
     public PatternDrafter(List<PatternTable.Entry> entries, int minPercent) {
-        this.entries = entries;
+        this.tables = List.of(entries);
         this.minPercent = minPercent;
     }
 
-    private static List<PatternTable.Entry> shippedEntries() {
-        List<PatternTable.Entry> e = shipped;
-        if (e == null) {
-            e = PatternTable.readResource();
-            shipped = e;
+    private static List<List<PatternTable.Entry>> shippedTables() {
+        List<List<PatternTable.Entry>> t = shipped;
+        if (t == null) {
+            List<List<PatternTable.Entry>> loaded = new java.util.ArrayList<>();
+            for (String resource : SHIPPED) {
+                if (PatternDrafter.class.getResource(resource) != null) {
+                    loaded.add(PatternTable.readResource(resource));
+                }
+            }
+            t = List.copyOf(loaded);
+            shipped = t;
         }
-        return e;
+        return t;
+    }
+
+    /** The table that maps the largest share of its entries into this vocabulary. */
+    private PatternTable bestTable(rsd.tokenizer.Tokenizer tokenizer) {
+        PatternTable best = null;
+        double bestShare = -1;
+        for (List<PatternTable.Entry> entries : tables) {
+            PatternTable t = PatternTable.forTokenizer(entries, tokenizer);
+            double share = entries.isEmpty() ? 0 : (double) t.size() / entries.size();
+            if (share > bestShare) {
+                best = t;
+                bestShare = share;
+            }
+        }
+        return best;
     }
 
     @Override
@@ -53,7 +80,7 @@ public final class PatternDrafter implements GradedDrafter {
             return Draft.EMPTY;
         }
         if (mappedFor != context.tokenizer()) {
-            table = PatternTable.forTokenizer(entries, context.tokenizer());
+            table = bestTable(context.tokenizer());
             mappedFor = context.tokenizer();
         }
         int[] run = Arrays.copyOf(context.lastTokens(PatternTable.MAX_ORDER), PatternTable.MAX_ORDER + maxTokens);

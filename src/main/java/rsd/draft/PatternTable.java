@@ -42,12 +42,17 @@ public final class PatternTable {
 
     /** Entries of the shipped resource. */
     public static List<Entry> readResource() {
-        InputStream in = PatternTable.class.getResourceAsStream(RESOURCE);
+        return readResource(RESOURCE);
+    }
+
+    /** Entries of a gzip-compressed table on the classpath. */
+    public static List<Entry> readResource(String resource) {
+        InputStream in = PatternTable.class.getResourceAsStream(resource);
         if (in == null) {
-            throw new RsdException("pattern table " + RESOURCE + " is missing from the classpath");
+            throw new RsdException("pattern table " + resource + " is missing from the classpath");
         }
         try (InputStream gz = new GZIPInputStream(in)) {
-            return read(gz, RESOURCE);
+            return read(gz, resource);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -24,8 +24,8 @@ final class TokenViewHtml {
         if (v.isTrace()) {
             Trace t = v.trace;
             sb.append("<h1>Speculative decoding trace</h1>\n<p class=\"sub\">")
-                    .append(Html.esc(v.source)).append(" \u00b7 model <b>").append(Html.esc(t.model()))
-                    .append("</b> \u00b7 mode <b>").append(Html.esc(t.mode())).append("</b>")
+                    .append(Html.esc(v.source)).append(" \u00b7 model <b title=\"").append(Html.esc(t.model())).append("\">")
+                    .append(Html.esc(fileName(t.model()))).append("</b> \u00b7 mode <b>").append(Html.esc(t.mode())).append("</b>")
                     .append(settingsLine(t.settings())).append("</p>\n");
             traceCards();
             traceTokens();
@@ -59,6 +59,12 @@ final class TokenViewHtml {
             c.append(".r").append(i).append("{--rc:").append(Palette.rule(i)).append("}");
         }
         return c.append('\n').toString();
+    }
+
+    /** "models/rsd-code.gguf" shows as "rsd-code.gguf"; the full path stays in the tooltip. */
+    private static String fileName(String model) {
+        int slash = Math.max(model.lastIndexOf('/'), model.lastIndexOf('\\'));
+        return slash >= 0 && slash < model.length() - 1 ? model.substring(slash + 1) : model;
     }
 
     private static String settingsLine(JsonNode settings) {
@@ -188,10 +194,8 @@ final class TokenViewHtml {
             title.append(" \u00b7 step ").append(t.step() + 1);
         }
         sb.append("<span class=\"t ").append(cls).append(t.special() ? " sp" : "").append("\" data-id=\"")
-                .append(t.id()).append("\" data-p=\"").append(Html.esc(literal)).append('"');
-        if (t.rule() != null) {
-            sb.append(" data-r=\"").append(Html.esc(t.rule())).append('"');
-        }
+                .append(t.id()).append('"');
+        // The title carries everything the inspector shows, so big pages hold it once per token.
         sb.append(" title=\"").append(Html.esc(title.toString())).append("\">");
         boolean breakLines = t.role() != Role.REJECTED; // a rejected newline never happened: no line break
         for (Glyphs.Run run : Glyphs.runs(t.bytes())) {
@@ -248,6 +252,8 @@ final class TokenViewHtml {
         sb.append(trace ? "<th>In prompt</th><th>Generated</th><th>Guessed by a rule</th>" : "<th>Count</th>");
         sb.append("<th>At line start</th><th>Share of tokens</th></tr></thead><tbody>\n");
         long total = 0;
+        // Bars relative to the most frequent whitespace token, so small shares still tell apart.
+        long most = v.spaces.stream().mapToLong(SpaceRow::total).max().orElse(0);
         for (SpaceRow r : v.spaces) {
             total += r.total();
             sb.append("<tr class=\"space\"><td><span class=\"t c0 sample\">");
@@ -264,7 +270,7 @@ final class TokenViewHtml {
                 sb.append("<td>").append(Html.count(r.inBody())).append("</td>");
             }
             sb.append("<td>").append(Html.count(r.atLineStart())).append("</td><td class=\"l\">")
-                    .append(Html.bar(all == 0 ? 0 : 4.0 * r.total() / all, "b"))
+                    .append(Html.bar(most == 0 ? 0 : (double) r.total() / most, "b"))
                     .append(all == 0 ? "\u2013" : Html.pct((double) r.total() / all)).append("</td></tr>\n");
         }
         if (v.spaces.isEmpty()) {
@@ -309,15 +315,9 @@ final class TokenViewHtml {
     private static final String SCRIPT = """
             (function(){
               var ins=document.getElementById('inspector');
-              var kinds={acc:'accepted guess',rej:'rejected guess',mod:'model\\u2019s own token',pr:'prompt'};
               document.addEventListener('mouseover',function(e){
                 var t=e.target.closest?e.target.closest('.t[data-id]'):null;
-                if(!t){return;}
-                var k='';
-                for(var c in kinds){if(t.classList.contains(c)){k=kinds[c];}}
-                var st=t.closest('.st');
-                ins.textContent='id '+t.dataset.id+'   '+t.dataset.p+(t.dataset.r?'   rule '+t.dataset.r:'')
-                  +(k?'   '+k:'')+(st?'   step '+st.dataset.s:'');
+                if(t){ins.textContent=t.title;}
               });
               var cb=document.getElementById('show-rej');
               if(cb){cb.addEventListener('change',function(){document.body.classList.toggle('hide-rej',!cb.checked);});}

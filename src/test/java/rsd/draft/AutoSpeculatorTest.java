@@ -120,4 +120,39 @@ class AutoSpeculatorTest {
         assertThat(m.cost(10)).isGreaterThan(m.cost(8));
         assertThat(CostModel.parse(m.serialize()).cost(6)).isEqualTo(m.cost(6), org.assertj.core.data.Offset.offset(1e-3));
     }
+
+    /** Counts how often the speculator asked it for a guess. */
+    static final class Counting implements Drafter {
+        int calls;
+
+        @Override
+        public String name() {
+            return "counting";
+        }
+
+        @Override
+        public Draft propose(DraftContext context, int maxTokens) {
+            calls++;
+            return Draft.EMPTY;
+        }
+    }
+
+    @Test
+    void stopsDraftingWhenDraftingTimeOutweighsTheForwardsItSaves() {
+        int[] all = TOK.encode(python());
+        int[] prompt = java.util.Arrays.copyOf(all, 20);
+        int[] reference = java.util.Arrays.copyOfRange(all, 20, all.length);
+        // a forward that takes a nanosecond: no guess can save more time than drafting costs
+        CostModel instant = CHEAP.withForwardMillis(1e-6);
+        Counting counting = new Counting();
+        List<Drafter> s = sources(counting);
+        var paused = ReplaySimulator.replay(TOK, prompt, reference, new AutoSpeculator(s, instant), instant);
+        assertThat(counting.calls).isLessThan((int) (paused.forwards() / 3));
+        // a slow forward (100 ms): drafting always pays, every step drafts
+        Counting counting2 = new Counting();
+        CostModel slow = CHEAP.withForwardMillis(100);
+        var busy = ReplaySimulator.replay(TOK, prompt, reference, new AutoSpeculator(sources(counting2), slow), slow);
+        assertThat(counting2.calls).isEqualTo((int) busy.forwards());
+        assertThat(busy.tokensPerForward()).isGreaterThan(paused.tokensPerForward());
+    }
 }

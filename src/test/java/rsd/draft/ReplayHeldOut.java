@@ -25,7 +25,7 @@ public final class ReplayHeldOut {
         var tok = Cl100kTestTokenizer.get();
         List<int[][]> windows = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.filter(f -> f.toString().endsWith(".py")).sorted().toList()) {
+            for (Path p : walk.filter(f -> f.toString().endsWith(".py") || f.toString().endsWith(".java")).sorted().toList()) {
                 String rel = root.relativize(p).toString();
                 if (!PatternMiner.heldOut(rel) || PatternMiner.isTestPath(rel) || windows.size() >= maxFiles) {
                     continue;

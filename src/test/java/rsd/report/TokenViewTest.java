@@ -16,10 +16,12 @@ import org.junit.jupiter.api.Test;
 import rsd.RsdException;
 import rsd.metrics.StepTrace;
 import rsd.report.PageTokens.Shown;
+import rsd.tokenizer.Cl100kVocabulary;
+import rsd.tokenizer.Tokenizer;
 
 /** Golden-structure tests: the pages are parsed back and checked against the ids they were made from. */
 class TokenViewTest {
-    private static final Cl100kTestTokenizer TOK = new Cl100kTestTokenizer();
+    private static final Tokenizer TOK = Cl100kVocabulary.tokenizer();
     private static final String SOURCE = Samples.prompt() + Samples.completion();
 
     @Test
@@ -110,6 +112,11 @@ class TokenViewTest {
         // Guessed tokens carry their rule's colour class.
         shown.stream().filter(s -> s.has("acc") || s.has("rej")).forEach(s -> assertThat(s.cls()).matches(".*\\br\\d+\\b.*"));
         assertThat(html).contains("id=\"show-rej\"");
+        // The tooltip (and the inspector bar, which shows it) names id, bytes, rule, outcome and step.
+        shown.stream().filter(s -> s.has("acc")).forEach(s -> assertThat(s.title())
+                .matches("id " + s.id() + " \".*\" \u00b7 rule [a-z-]+ \u00b7 accepted \u00b7 step \\d+"));
+        shown.stream().filter(s -> s.has("rej")).forEach(s -> assertThat(s.title()).contains(" \u00b7 rejected \u00b7 step "));
+        shown.stream().filter(s -> s.has("mod")).forEach(s -> assertThat(s.title()).contains(" \u00b7 model \u00b7 step "));
     }
 
     @Test

@@ -3,7 +3,6 @@ package rsd.testing;
 import java.nio.file.Path;
 import java.util.Map;
 import rsd.LoadedModel;
-import rsd.model.LlamaModel;
 import rsd.model.RandomLlama;
 import rsd.model.TestModels;
 
@@ -34,7 +33,7 @@ public final class TestTarget {
     public static LoadedModel randomModel(Path tempDir, long seed) {
         RandomLlama.Spec spec = TestModels.tiny().withSeed(seed);
         Path file = TestModels.writeRandomLlama(tempDir, spec, Map.of());
-        LlamaModel model = LlamaModel.load(file, 1, 0);
-        return new LoadedModel(model, new ByteTokenizer(model.vocabSize()), file);
+        // The real loader: the engine's model and the tokenizer built from the file's metadata.
+        return LoadedModel.open(file, 1, 0);
     }
 }

@@ -39,7 +39,8 @@ final class BraceRule extends Rule {
         }
         boolean value = Character.isLetterOrDigit(last) || last == '_' || last == ')' || last == ']'
                 || last == '"' || last == '\'';
-        if (value && !CloseRule.C_HEADERS.contains(word) && !code.startsWith("@") && !code.startsWith("*")
+        boolean statement = last == ')' || word.equals("return") || word.equals("throw") || code.contains(" = ");
+        if (value && statement && !CloseRule.C_HEADERS.contains(word) && !code.startsWith("@") && !code.startsWith("*")
                 && !code.startsWith("/") && code.indexOf(' ') > 0) {
             return new Guess(";\n", indentation + "x");
         }

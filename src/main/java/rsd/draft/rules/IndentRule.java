@@ -39,13 +39,13 @@ final class IndentRule extends Rule {
             return null;
         }
         String code = CodeText.code(line);
-        String[] open = CodeText.openBrackets(line);
+        boolean python = CodeText.language(text) == CodeText.Language.PYTHON;
+        String[] open = CodeText.openBrackets(python || !code.endsWith("{") ? line : line.substring(0, line.lastIndexOf('{')));
         if (!open[0].isEmpty() || !open[1].isEmpty() || code.endsWith("\\") || code.endsWith(",")) {
             return null; // a continuation line: its indentation aligns with brackets, not blocks
         }
         String indentation = CodeText.indentation(line);
         String unit = CodeText.indentUnit(text);
-        boolean python = CodeText.language(text) == CodeText.Language.PYTHON;
         boolean opensBlock = python ? code.endsWith(":") : code.endsWith("{");
         boolean endsBlock = python ? BLOCK_ENDERS.contains(CodeText.firstWord(code))
                 : code.endsWith(";") && BLOCK_ENDERS.contains(CodeText.firstWord(code));
