@@ -81,7 +81,17 @@ class ServeCommandTest {
         String out = OUT.toString();
         assertThat(out).contains("listening on http://127.0.0.1:" + serve.running.port() + "/v1");
         assertThat(out).contains("mode " + serve.running.mode());
-        assertThat(serve.running.mode()).isEqualTo(ServeCommand.chooseMode("auto", List.of("standard", "indent")));
+        assertThat(serve.running.mode()).isEqualTo(Modes.AUTO); // the registry has an auto mode
+    }
+
+    @Test
+    void autoPrefersTheRegistrysAutoModeThenTheRules() {
+        assertThat(ServeCommand.chooseMode("auto", List.of("standard", "indent", "auto", "draft"))).isEqualTo("auto");
+        assertThat(ServeCommand.chooseMode("auto", List.of("standard", "indent", "draft"))).isEqualTo("indent");
+        assertThat(ServeCommand.chooseMode("auto", List.of("standard"))).isEqualTo("standard");
+        assertThat(ServeCommand.chooseMode("standard", List.of("standard", "indent"))).isEqualTo("standard");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServeCommand.chooseMode("turbo", List.of("standard")))
+                .isInstanceOf(rsd.RsdException.class).hasMessageContaining("unknown mode 'turbo'");
     }
 
     @Test
