@@ -49,7 +49,8 @@ class ServeCommandTest {
     @BeforeAll
     static void start() throws Exception {
         // Tied embeddings halve the file: 100k tokens x 64 floats.
-        model = TestModels.writeRandomLlama(dir, TestModels.tiny().withShape(64, 2, 4, 2, 128, 100_352).withTied(true),
+        int vocabulary = ((List<?>) Cl100kVocabulary.metadata().get("tokenizer.ggml.tokens")).size();
+        model = TestModels.writeRandomLlama(dir, TestModels.tiny().withShape(64, 2, 4, 2, 128, vocabulary).withTied(true),
                 Cl100kVocabulary.metadata());
         serve = new ServeCommand();
         CommandLine cl = new CommandLine(serve);
