@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import rsd.LoadedModel;
 import rsd.RsdException;
 import rsd.report.BenchReport;
 import rsd.report.TokenView;
@@ -28,11 +29,13 @@ import rsd.tokenizer.Tokenizer;
 /** {@code rsd analyze}: the token view of a text or a generation trace, or the HTML report of a saved bench run. */
 @Command(name = "analyze", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Shows how the model's tokenizer cuts a text (--text, --file) or what happened at every step of a",
-            "generation traced with `rsd generate --trace` (--trace): token boundaries in alternating colours,",
-            "whitespace made visible, accepted guesses green, rejected ones red, a table per rule and a summary",
-            "of the whitespace tokens. --bench renders the HTML report of a saved `rsd bench --json` result.",
-            "Output: one self-contained HTML page (--format html, the default) or ANSI colours (--format ansi)."})
+            "Show a text's tokens, a traced generation step by step, or a saved bench",
+            "result, as one self-contained web page (or ANSI colours with --format ansi).",
+            "  --text/--file  how the model's tokenizer cuts the text: token boundaries",
+            "                 in alternating colours, whitespace made visible",
+            "  --trace        a trace from `rsd generate --trace`: accepted guesses green,",
+            "                 rejected ones red, a table per rule",
+            "  --bench        the report of a `rsd bench --json` result, with charts"})
 public final class AnalyzeCommand implements Callable<Integer> {
     /** Larger inputs make pages of tens of megabytes that browsers render slowly; nobody reads them by eye. */
     static final long MAX_TEXT_BYTES = 1 << 20;
@@ -54,8 +57,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
         Path bench;
     }
 
-    @Option(names = "--model", paramLabel = "MODEL.gguf", description = "the model whose tokenizer to use")
-    Path model;
+    @Option(names = "--model", paramLabel = "MODEL.gguf",
+            description = "the model whose tokenizer to use (default: ${DEFAULT-VALUE})")
+    Path model = LoadedModel.DEFAULT_MODEL;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Input input;
@@ -65,7 +69,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + "--format ansi prints to the terminal unless --out is given)")
     Path out;
 
-    @Option(names = "--format", defaultValue = "html", description = "html or ansi (default: ${DEFAULT-VALUE})")
+    @Option(names = "--format", paramLabel = "html|ansi", defaultValue = "html",
+            description = "a web page or terminal colours (default: ${DEFAULT-VALUE})")
     Format format;
 
     @Option(names = "--max-colors", paramLabel = "N", defaultValue = "8",
@@ -139,8 +144,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (maxColors < 2 || maxColors > TokenView.MAX_PALETTE) {
             throw new RsdException("--max-colors must be between 2 and " + TokenView.MAX_PALETTE + " (got " + maxColors + ")");
         }
-        if (model == null) {
-            throw new RsdException("--model MODEL.gguf is required with --text, --file and --trace (its tokenizer decides the tokens)");
+        if (!Files.exists(model)) {
+            throw new RsdException("model file " + model + " not found: pass --model MODEL.gguf (its tokenizer decides the tokens)");
         }
         requireFile(model, "model");
         if (input.trace != null) {

@@ -32,6 +32,7 @@ import rsd.decode.GenerationSettings;
 import rsd.decode.ModeResources;
 import rsd.decode.Modes;
 import rsd.decode.TextGenerator;
+import rsd.report.BenchReport;
 
 /**
  * {@code rsd bench}, the main job: every mode on every prompt of a suite, with the same settings,
@@ -79,6 +80,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "PATH|-", description = "write the results as JSON ('-': as the last stdout line)")
     String jsonOut;
 
+    @Option(names = "--html", paramLabel = "PATH", description = "also write an HTML report with charts")
+    Path html;
+
     private final ModelOpener opener;
     Boolean terminalOverride;
     /** Builds each mode's generator; tests substitute a faulty mode to check the exit code. */
@@ -100,9 +104,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (limit != null && limit < 1) {
             throw new RsdException("--limit must be >= 1, got " + limit);
         }
-        if (jsonOut != null && !jsonOut.equals("-") && dataset != null && Files.exists(Path.of(jsonOut))
-                && Files.isSameFile(Path.of(jsonOut), dataset)) {
-            throw new RsdException("--json " + jsonOut + " would overwrite the dataset");
+        if (jsonOut != null && !jsonOut.equals("-") && overwritesInput(Path.of(jsonOut))) {
+            throw new RsdException("--json " + jsonOut + " would overwrite an input file");
+        }
+        if (html != null && overwritesInput(html)) {
+            throw new RsdException("--html " + html + " would overwrite an input file");
         }
         List<Problem> problems = dataset == null ? Datasets.builtin() : Datasets.load(dataset);
         if (limit != null && limit < problems.size()) {
@@ -137,9 +143,13 @@ public final class BenchCommand implements Callable<Integer> {
                         differing.add(s.mode() + " (" + s.differingProblems() + " of " + s.problems() + " problems)");
                     }
                 }
+                ObjectNode doc = BenchJson.build(modelJson(models), datasetName, problems.size(),
+                        settingsJson(chosen), summaries, runs);
+                if (html != null) {
+                    BenchReport.write(doc, html);
+                    err.println("rsd bench: report written to " + html);
+                }
                 if (jsonOut != null) {
-                    ObjectNode doc = BenchJson.build(modelJson(models), datasetName, problems.size(),
-                            settingsJson(chosen), summaries, runs);
                     if (jsonOut.equals("-")) {
                         out.println(JSON.writeValueAsString(doc));
                     } else {
@@ -160,6 +170,15 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private boolean overwritesInput(Path out) throws IOException {
+        for (Path in : new Path[] {dataset, modelOptions.model, modelOptions.draftModel}) {
+            if (in != null && Files.exists(in) && Files.exists(out) && Files.isSameFile(in, out)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private List<String> chooseModes(ModeResources res) {

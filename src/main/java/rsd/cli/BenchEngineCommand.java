@@ -46,6 +46,10 @@ public final class BenchEngineCommand implements Callable<Integer> {
     @Option(names = "--position", defaultValue = "256", description = "tokens already in the KV cache when timing (default ${DEFAULT-VALUE})")
     int position;
 
+    @Option(names = "--bandwidth-mib", defaultValue = "512", paramLabel = "MIB",
+            description = "buffer for the bandwidth read; keep it well above the last-level cache (default ${DEFAULT-VALUE})")
+    int bandwidthMib;
+
     @Option(names = "--json", paramLabel = "PATH|-", description = "write the results as JSON to PATH, or as the last stdout line with -")
     String json;
 
@@ -61,7 +65,7 @@ public final class BenchEngineCommand implements Callable<Integer> {
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         err.printf("bench-engine: measuring memory bandwidth with %d threads...%n", nThreads);
         err.flush();
-        double bandwidth = measureBandwidth(nThreads);
+        double bandwidth = measureBandwidth(nThreads, bandwidthMib);
         try (LlamaModel m = LlamaModel.load(model, nThreads, 0)) {
             int decodeTokens = Math.max(8, repeats);
             int capacity = position + 16 + decodeTokens;
@@ -86,14 +90,17 @@ public final class BenchEngineCommand implements Callable<Integer> {
 
                 Map<String, Double> forwardMs = new LinkedHashMap<>();
                 Map<String, Double> costRatio = new LinkedHashMap<>();
+                Map<String, Double> forwardCpuMs = new LinkedHashMap<>();
                 for (int T : BATCHES) {
                     int[] batch = Arrays.copyOf(guesses, T);
                     double[] ms = new double[repeats];
+                    long cpu0 = processCpuNanos();
                     for (int r = 0; r < repeats; r++) {
                         long a = System.nanoTime();
                         s.forward(batch, position);
                         ms[r] = (System.nanoTime() - a) / 1e6;
                     }
+                    forwardCpuMs.put(Integer.toString(T), round((processCpuNanos() - cpu0) / 1e6 / repeats, 3));
                     Arrays.sort(ms);
                     double median = repeats % 2 == 1 ? ms[repeats / 2] : (ms[repeats / 2 - 1] + ms[repeats / 2]) / 2;
                     forwardMs.put(Integer.toString(T), round(median, 3));
@@ -124,6 +131,7 @@ public final class BenchEngineCommand implements Callable<Integer> {
                 result.put("bandwidth_bound_ms", round(m.weightsBytes() / bandwidth / 1e6, 2));
                 result.put("forward_ms", forwardMs);
                 result.put("cost_ratio", costRatio);
+                result.put("forward_cpu_ms", forwardCpuMs);
                 result.put("decode_tokens_per_second", round(decodeTokens / decodeSeconds, 2));
                 result.put("prefill_tokens_per_second", round(position / prefillSeconds, 2));
                 result.put("vector_bits", Kernels.vectorBits());
@@ -143,6 +151,14 @@ public final class BenchEngineCommand implements Callable<Integer> {
             err.printf("bench-engine: wrote %s%n", json);
         }
         out.flush();
+        return 0;
+    }
+
+    /** CPU time of this process (all threads), so that figures on a shared machine can be read against it. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
         return 0;
     }
 
@@ -172,11 +188,14 @@ public final class BenchEngineCommand implements Callable<Integer> {
     }
 
     /**
-     * Best of several streaming reads of a 512 MiB buffer (far larger than any last-level cache), all
+     * Best of several streaming reads of a buffer (512 MiB by default: far larger than any last-level cache), all
      * threads reading disjoint slices, in GB/s (10^9 bytes).
      */
-    static double measureBandwidth(int threads) {
-        float[] buffer = new float[128 << 20];
+    static double measureBandwidth(int threads, int mib) {
+        if (mib < 1 || mib > 8192) {
+            throw new RsdException("--bandwidth-mib " + mib + ": choose 1..8192");
+        }
+        float[] buffer = new float[mib << 18];
         Arrays.fill(buffer, 1f); // touch every page before timing
         int chunks = threads * 64;
         int per = buffer.length / chunks;

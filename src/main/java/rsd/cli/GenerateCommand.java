@@ -107,29 +107,32 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         boolean terminal = terminalOverride != null ? terminalOverride : Terminal.interactive();
         boolean color = terminalOverride != null ? terminalOverride && !noColor : Terminal.color(noColor);
-        try (Models models = new Models(modelOptions, opener);
-             Decoder decoder = Modes.decoder(mode, models.resources())) {
-            int[] ids = chat ? Prompts.llama3Chat(decoder.tokenizer(), promptText)
-                    : Prompts.completion(decoder.tokenizer(), promptText);
-            GenerationSettings settings = new GenerationSettings(maxTokens, temperature, topK, topP, seed, List.copyOf(stops));
-            StreamPrinter printer = json ? null : new StreamPrinter(out, err, color, terminal);
-            GenerationResult result = decoder.generate(ids, settings, printer, null);
-            if (printer != null) {
-                printer.finish();
+        try (Models models = new Models(modelOptions, opener)) {
+            // The decoder closes its speculator (and through it a draft model's cache).
+            CountingSpeculator speculator = new CountingSpeculator(Modes.create(mode, models.resources()));
+            try (Decoder decoder = new Decoder(models.target.model(), models.target.tokenizer(), speculator, mode)) {
+                int[] ids = chat ? Prompts.llama3Chat(decoder.tokenizer(), promptText)
+                        : Prompts.completion(decoder.tokenizer(), promptText);
+                GenerationSettings settings = new GenerationSettings(maxTokens, temperature, topK, topP, seed, List.copyOf(stops));
+                StreamPrinter printer = json ? null : new StreamPrinter(out, err, color, terminal, speculator::drafted);
+                GenerationResult result = decoder.generate(ids, settings, printer, null);
+                if (printer != null) {
+                    printer.finish();
+                }
+                if (trace != null) {
+                    writeTrace(models, promptText, ids, settings, result);
+                }
+                if (json) {
+                    ObjectNode o = ResultJson.result(result, true);
+                    o.put("mode", mode);
+                    o.put("model", models.target.path().toString());
+                    out.println(JSON.writeValueAsString(o));
+                } else {
+                    err.println(statsLine(result));
+                }
+                out.flush();
+                err.flush();
             }
-            if (trace != null) {
-                writeTrace(models, promptText, ids, settings, result);
-            }
-            if (json) {
-                ObjectNode o = ResultJson.result(result, true);
-                o.put("mode", mode);
-                o.put("model", models.target.path().toString());
-                out.println(JSON.writeValueAsString(o));
-            } else {
-                err.println(statsLine(result));
-            }
-            out.flush();
-            err.flush();
         }
         return 0;
     }
@@ -232,7 +235,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     /**
      * Streams text to stdout, green for tokens won by guesses. On a terminal, a status line (tokens/s,
-     * acceptance) sits on stderr at the start of the current empty line and is erased before more text
+     * acceptance = tokens won by guesses / tokens guessed so far) sits on stderr at the start of the current empty line and is erased before more text
      * is written, so it never mixes with the output, and it is never drawn when output is piped.
      */
     static final class StreamPrinter implements rsd.decode.TokenListener {
@@ -240,6 +243,7 @@ public final class GenerateCommand implements Callable<Integer> {
         private final PrintWriter err;
         private final boolean color;
         private final boolean status;
+        private final java.util.function.LongSupplier drafted;
         private final long start = System.nanoTime();
         private long lastStatus;
         private int tokens;
@@ -247,7 +251,8 @@ public final class GenerateCommand implements Callable<Integer> {
         private boolean statusShown;
         private boolean atLineStart = true;
 
-        StreamPrinter(PrintWriter out, PrintWriter err, boolean color, boolean status) {
+        StreamPrinter(PrintWriter out, PrintWriter err, boolean color, boolean status, java.util.function.LongSupplier drafted) {
+            this.drafted = drafted;
             this.out = out;
             this.err = err;
             this.color = color;
@@ -270,8 +275,10 @@ public final class GenerateCommand implements Callable<Integer> {
             if (status && atLineStart && now - lastStatus > 200_000_000L) {
                 lastStatus = now;
                 double seconds = (now - start) / 1e9;
-                err.print(String.format(Locale.ROOT, "\u001b[2m[%d tokens, %.1f tokens/s, %d%% from guesses]\u001b[0m",
-                        tokens, tokens / Math.max(seconds, 1e-9), 100 * guessed / tokens));
+                long guesses = drafted.getAsLong();
+                err.print(String.format(Locale.ROOT, "\u001b[2m[%d tokens, %.1f tokens/s, acceptance %s]\u001b[0m",
+                        tokens, tokens / Math.max(seconds, 1e-9),
+                        guesses == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100.0 * guessed / guesses)));
                 err.flush();
                 statusShown = true;
             }

@@ -18,6 +18,8 @@ import rsd.RsdException;
             BenchCommand.class,
             MinePatternsCommand.class,
             AnalyzeCommand.class,
+            PerplexityCommand.class,
+            ServeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -34,7 +36,11 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns the exit code (tests call this). Bad input: one line on stderr, exit 2. */
     public static int run(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        return configure(new CommandLine(new Main())).execute(args);
+    }
+
+    /** Installs the error handlers: a user error is one line on stderr and exit code 2, never a stack trace. */
+    static CommandLine configure(CommandLine cl) {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             Throwable t = ex;
             while (!(t instanceof RsdException) && t.getCause() != null && t != t.getCause()) {
@@ -51,6 +57,6 @@ public final class Main implements Runnable {
             ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return 2;
         });
-        return cl.execute(args);
+        return cl;
     }
 }

@@ -1,5 +1,7 @@
 package rsd.decode;
 
+import java.util.List;
+import rsd.tokenizer.ChatFormat;
 import rsd.tokenizer.Tokenizer;
 
 /** Turns prompt text into the ids a generation starts from. */
@@ -21,20 +23,10 @@ public final class Prompts {
 
     /**
      * One user turn in the Llama-3 chat format, ending where the assistant's answer begins. The user's
-     * text is encoded as plain text, so special-token names inside it cannot forge turns.
+     * text is encoded as plain text, so special-token names inside it cannot forge turns. A model
+     * without the chat tokens is a user error.
      */
     public static int[] llama3Chat(Tokenizer tokenizer, String userText) {
-        int[] head = tokenizer.encode("<|start_header_id|>user<|end_header_id|>\n\n", true);
-        int[] body = tokenizer.encode(userText);
-        int[] tail = tokenizer.encode("<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", true);
-        int bos = tokenizer.bos() >= 0 ? 1 : 0;
-        int[] out = new int[bos + head.length + body.length + tail.length];
-        if (bos == 1) {
-            out[0] = tokenizer.bos();
-        }
-        System.arraycopy(head, 0, out, bos, head.length);
-        System.arraycopy(body, 0, out, bos + head.length, body.length);
-        System.arraycopy(tail, 0, out, bos + head.length + body.length, tail.length);
-        return out;
+        return new ChatFormat(tokenizer).encodeDialogPrompt(List.of(new ChatFormat.Message("user", userText)));
     }
 }

@@ -53,13 +53,14 @@ public final class GgufFile implements AutoCloseable {
         this.arena = arena;
         this.file = file;
         Cursor c = new Cursor();
+        // The magic first, so that any other file is named as such rather than as a truncated GGUF.
+        if (file.byteSize() >= 4 && file.get(U32, 0) != MAGIC) {
+            throw bad("not a GGUF file (wrong magic 0x" + Integer.toHexString(file.get(U32, 0)) + ")");
+        }
         if (file.byteSize() < 24) {
             throw bad("truncated file (" + file.byteSize() + " bytes, a GGUF header needs at least 24)");
         }
-        int magic = c.i32();
-        if (magic != MAGIC) {
-            throw bad("not a GGUF file (wrong magic 0x" + Integer.toHexString(magic) + ")");
-        }
+        c.i32();
         version = c.i32();
         if (version != 2 && version != 3) {
             throw bad("unsupported GGUF version " + Integer.toUnsignedString(version) + " (supported: 2, 3)");

@@ -86,7 +86,7 @@ public final class RandomLlama {
         try (GgufWriter w = GgufWriter.create(out)) {
             w.put("general.architecture", "llama");
             w.put("general.name", "random-llama");
-            w.putUInt32("general.file_type", spec.matrixType() == GgmlType.F32 ? 0 : spec.matrixType() == GgmlType.F16 ? 1 : 7);
+            w.putUInt32("general.file_type", fileType(spec.matrixType()));
             w.putUInt32("llama.context_length", spec.contextLength());
             w.putUInt32("llama.embedding_length", spec.dim());
             w.putUInt32("llama.block_count", spec.layers());
@@ -150,6 +150,20 @@ public final class RandomLlama {
                 writeMatrix(w, spec.embeddingType(), spec.vocabSize(), spec.dim(), 1 / Math.sqrt(spec.dim()), rnd, written, progress);
             }
         }
+    }
+
+    /** llama.cpp's llama_ftype number for a file whose matrices are {@code type}. */
+    static int fileType(GgmlType type) {
+        return switch (type) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case Q4_0 -> 2;
+            case Q8_0 -> 7;
+            case Q4_K -> 15; // Q4_K_M
+            case Q6_K -> 18;
+            case BF16 -> 32;
+            default -> throw new IllegalArgumentException(type.toString());
+        };
     }
 
     private static void writeNorm(GgufWriter w, int n, SplittableRandom rnd) {

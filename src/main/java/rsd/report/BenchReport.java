@@ -109,16 +109,34 @@ public final class BenchReport {
         return out;
     }
 
-    /** How many problem rows of a mode are not identical to standard decoding (false, not missing). */
-    private long differing(String mode) {
-        return problems().stream().filter(p -> p.path("mode").asText().equals(mode))
+    /** How many problems of a mode differ from standard decoding: the mode's own count, else its problem rows. */
+    private long differing(JsonNode mode) {
+        JsonNode n = mode.path("differing_problems");
+        if (n.isIntegralNumber()) {
+            return n.asLong();
+        }
+        String name = mode.path("mode").asText();
+        return problems().stream().filter(p -> p.path("mode").asText().equals(name))
                 .filter(p -> p.path("identical_to_standard").isBoolean() && !p.path("identical_to_standard").asBoolean())
                 .count();
     }
 
-    private boolean identical(JsonNode mode) {
+    /**
+     * TRUE or FALSE when the run compared the mode's outputs with standard decoding; null when it did not
+     * (sampling, or no standard mode), which the page shows as "not compared" rather than as a pass.
+     */
+    private Boolean identical(JsonNode mode) {
         JsonNode v = mode.path("identical_to_standard");
-        return (!v.isBoolean() || v.asBoolean()) && differing(mode.path("mode").asText()) == 0;
+        if (differing(mode) > 0 || (v.isBoolean() && !v.asBoolean())) {
+            return Boolean.FALSE;
+        }
+        if (v.isBoolean()) {
+            return Boolean.TRUE;
+        }
+        // No mode-level verdict: the problem rows decide if they all carry one.
+        String name = mode.path("mode").asText();
+        List<JsonNode> rows = problems().stream().filter(p -> p.path("mode").asText().equals(name)).toList();
+        return !rows.isEmpty() && rows.stream().allMatch(p -> p.path("identical_to_standard").isBoolean()) ? Boolean.TRUE : null;
     }
 
     private void headline() {
@@ -131,11 +149,13 @@ public final class BenchReport {
             card("tokens per forward", Html.fmt(num(best, "tokens_per_forward"), 2), null);
             card("guesses accepted", Html.pct(num(best, "acceptance_rate")), null);
             // Any mode that changes the output is a bug worth the loudest card, not only in the fastest mode.
-            List<String> wrong = modes.stream().filter(m -> !isStandard(m) && !identical(m))
+            List<JsonNode> speculative = modes.stream().filter(m -> !isStandard(m)).toList();
+            List<String> wrong = speculative.stream().filter(m -> identical(m) == Boolean.FALSE)
                     .map(m -> m.path("mode").asText()).toList();
+            boolean allChecked = speculative.stream().allMatch(m -> identical(m) != null);
             String problems = best.path("problems").asText("?");
-            card("outputs identical to standard", wrong.isEmpty() ? "yes (" + problems + "/" + problems + ")"
-                    : "NO \u2013 " + String.join(", ", wrong), "card-identical");
+            card("outputs identical to standard", !wrong.isEmpty() ? "NO \u2013 " + String.join(", ", wrong)
+                    : allChecked ? "yes (" + problems + "/" + problems + ")" : "not compared", "card-identical");
         } else {
             card("mode", best.path("mode").asText(), null);
             card("tokens / s", Html.fmt(num(best, "tokens_per_second"), 1), null);
@@ -171,15 +191,18 @@ public final class BenchReport {
                     .append(Html.fmt(sp, 2)).append("\u00d7</td><td>")
                     .append(Html.count(m.path("forward_passes").asLong())).append("</td><td>")
                     .append(Html.fmt(num(m, "tokens_per_forward"), 2)).append("</td><td>")
-                    .append(isStandard(m) ? "\u2013" : Html.pct(num(m, "acceptance_rate")) + " <span class=\"muted\">("
+                    .append(isStandard(m) ? "\u2013" : m.path("drafted_tokens").asLong() == 0 ? "no guesses"
+                            : Html.pct(num(m, "acceptance_rate")) + " <span class=\"muted\">("
                             + Html.count(m.path("accepted_tokens").asLong()) + " / "
                             + Html.count(m.path("drafted_tokens").asLong()) + ")</span>").append("</td><td>");
             if (isStandard(m)) {
                 sb.append("reference");
+            } else if (identical(m) == null) {
+                sb.append("<span class=\"badge mid\">not compared</span>");
             } else if (identical(m)) {
                 sb.append("<span class=\"badge good\">identical</span>");
             } else {
-                long diff = differing(name);
+                long diff = differing(m);
                 sb.append("<span class=\"badge bad\">DIFFERS").append(diff > 0 ? " on " + diff : "").append("</span>");
             }
             sb.append("</td></tr>\n");
@@ -274,7 +297,7 @@ public final class BenchReport {
         List<String> tasks = new ArrayList<>(standard.keySet());
         tasks.sort(Comparator.comparingDouble((String t) -> -key.getOrDefault(t, 0.0)));
         long below = key.values().stream().filter(v -> v < 1).count();
-        chart("chart-problems", "Speed-up per problem", "problems sorted by the speed-up of " + sortBy + "; "
+        chart("chart-problems", "Speed-up per problem", "dashed line: standard decoding; problems sorted by the speed-up of " + sortBy + "; "
                         + below + " of " + key.size() + " problems are slower than standard decoding in that mode",
                 Charts.problemBars("chart-problems", tasks, byMode, modeNames, 1140, tasks.size() > 40 ? 300 : 340));
     }

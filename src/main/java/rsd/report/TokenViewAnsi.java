@@ -73,26 +73,21 @@ final class TokenViewAnsi {
         return "\u001b[48;5;" + bg + "m\u001b[38;5;" + fg + "m" + extra;
     }
 
+    /** Each run is styled and reset on its own, so a line break never carries a background to the margin. */
     private void token(Tok t, String style) {
         boolean breakLines = t.role() != Role.REJECTED;
-        sb.append(style);
         for (Glyphs.Run run : Glyphs.runs(t.bytes())) {
+            sb.append(style);
             switch (run.kind()) {
                 case TEXT -> sb.append(run.text());
-                case NEWLINE -> {
-                    sb.append("\u001b[38;5;98m").append(run.text());
-                    if (breakLines) {
-                        // Reset before the line break so the background does not paint the rest of the line.
-                        sb.append(RESET).append('\n').append(style);
-                    }
-                }
+                case NEWLINE -> sb.append("\u001b[38;5;98m").append(run.text());
                 default -> sb.append("\u001b[38;5;246m").append(run.text());
             }
-            if (run.kind() != Glyphs.Kind.TEXT) {
-                sb.append(RESET).append(style);
+            sb.append(RESET);
+            if (run.kind() == Glyphs.Kind.NEWLINE && breakLines) {
+                sb.append('\n');
             }
         }
-        sb.append(RESET);
     }
 
     private void rules() {
@@ -124,5 +119,10 @@ final class TokenViewAnsi {
         if (v.spaces.isEmpty()) {
             sb.append("  (none)\n");
         }
+        sb.append("  in the vocabulary:");
+        for (TokenView.VocabSpaces r : v.vocabSpaces) {
+            sb.append(String.format(Locale.ROOT, "%n    %-9s %6d tokens, widths %s", r.kind(), r.count(), TokenView.ranges(r.widths())));
+        }
+        sb.append('\n');
     }
 }

@@ -24,8 +24,8 @@ final class TokenViewHtml {
         if (v.isTrace()) {
             Trace t = v.trace;
             sb.append("<h1>Speculative decoding trace</h1>\n<p class=\"sub\">")
-                    .append(Html.esc(v.source)).append(" \u00b7 model <b>").append(Html.esc(t.model()))
-                    .append("</b> \u00b7 mode <b>").append(Html.esc(t.mode())).append("</b>")
+                    .append(Html.esc(v.source)).append(" \u00b7 model <b title=\"").append(Html.esc(t.model())).append("\">")
+                    .append(Html.esc(fileName(t.model()))).append("</b> \u00b7 mode <b>").append(Html.esc(t.mode())).append("</b>")
                     .append(settingsLine(t.settings())).append("</p>\n");
             traceCards();
             traceTokens();
@@ -52,7 +52,7 @@ final class TokenViewHtml {
         StringBuilder c = new StringBuilder(TOKEN_CSS);
         for (int i = 0; i < colors; i++) {
             c.append(".c").append(i).append("{background:")
-                    .append(v.isTrace() ? Palette.neutral(i, colors) : Palette.pastel(i, colors)).append("}");
+                    .append(v.isTrace() ? Palette.neutral(i) : Palette.pastel(i)).append("}");
         }
         c.append('\n');
         for (int i = 0; i < Math.max(1, v.rules.size()); i++) {
@@ -61,15 +61,19 @@ final class TokenViewHtml {
         return c.append('\n').toString();
     }
 
+    /** "models/rsd-code.gguf" shows as "rsd-code.gguf"; the full path stays in the tooltip. */
+    private static String fileName(String model) {
+        int slash = Math.max(model.lastIndexOf('/'), model.lastIndexOf('\\'));
+        return slash >= 0 && slash < model.length() - 1 ? model.substring(slash + 1) : model;
+    }
+
     private static String settingsLine(JsonNode settings) {
         if (settings == null || !settings.isObject() || settings.isEmpty()) {
             return "";
         }
         StringBuilder s = new StringBuilder(" \u00b7 ");
-        var it = settings.fields();
         boolean first = true;
-        while (it.hasNext()) {
-            var e = it.next();
+        for (var e : settings.properties()) {
             if (!first) {
                 s.append(", ");
             }
@@ -115,6 +119,11 @@ final class TokenViewHtml {
         card("guesses accepted", Html.count(accepted) + " / " + Html.count(accepted + rejected)
                 + (accepted + rejected == 0 ? "" : " (" + Html.pct((double) accepted / (accepted + rejected)) + ")"),
                 "card-acceptance");
+        long tree = v.trace.steps().stream().mapToLong(st -> st.treeSize()).sum();
+        if (tree > accepted + rejected) {
+            // Tree verification checks alternatives too; only the followed branch is drawn above.
+            card("guesses verified (all branches)", Html.count(tree), "card-tree");
+        }
         if (sum.has("tokens_per_second")) {
             card("tokens / s", Html.fmt(sum.path("tokens_per_second").asDouble(), 1), "card-tps");
         }
@@ -188,10 +197,8 @@ final class TokenViewHtml {
             title.append(" \u00b7 step ").append(t.step() + 1);
         }
         sb.append("<span class=\"t ").append(cls).append(t.special() ? " sp" : "").append("\" data-id=\"")
-                .append(t.id()).append("\" data-p=\"").append(Html.esc(literal)).append('"');
-        if (t.rule() != null) {
-            sb.append(" data-r=\"").append(Html.esc(t.rule())).append('"');
-        }
+                .append(t.id()).append('"');
+        // The title carries everything the inspector shows, so big pages hold it once per token.
         sb.append(" title=\"").append(Html.esc(title.toString())).append("\">");
         boolean breakLines = t.role() != Role.REJECTED; // a rejected newline never happened: no line break
         for (Glyphs.Run run : Glyphs.runs(t.bytes())) {
@@ -248,6 +255,8 @@ final class TokenViewHtml {
         sb.append(trace ? "<th>In prompt</th><th>Generated</th><th>Guessed by a rule</th>" : "<th>Count</th>");
         sb.append("<th>At line start</th><th>Share of tokens</th></tr></thead><tbody>\n");
         long total = 0;
+        // Bars relative to the most frequent whitespace token, so small shares still tell apart.
+        long most = v.spaces.stream().mapToLong(SpaceRow::total).max().orElse(0);
         for (SpaceRow r : v.spaces) {
             total += r.total();
             sb.append("<tr class=\"space\"><td><span class=\"t c0 sample\">");
@@ -255,7 +264,9 @@ final class TokenViewHtml {
                 sb.append("<span class=\"").append(run.kind() == Glyphs.Kind.NEWLINE ? "nl" : "ws").append("\">")
                         .append(Html.esc(run.text())).append("</span>");
             }
-            sb.append("</span> <code>").append(Html.esc(Glyphs.literal(r.bytes()))).append("</code></td><td class=\"l\">")
+            // Escapes say what a newline or tab token holds; a run of spaces says it better as dots.
+            sb.append("</span>").append(r.kind().equals("spaces") ? ""
+                    : " <code>" + Html.esc(Glyphs.literal(r.bytes())) + "</code>").append("</td><td class=\"l\">")
                     .append(r.kind()).append("</td><td>").append(r.width()).append("</td><td>").append(r.id()).append("</td>");
             if (trace) {
                 sb.append("<td>").append(Html.count(r.inPrompt())).append("</td><td>").append(Html.count(r.inBody()))
@@ -264,7 +275,7 @@ final class TokenViewHtml {
                 sb.append("<td>").append(Html.count(r.inBody())).append("</td>");
             }
             sb.append("<td>").append(Html.count(r.atLineStart())).append("</td><td class=\"l\">")
-                    .append(Html.bar(all == 0 ? 0 : 4.0 * r.total() / all, "b"))
+                    .append(Html.bar(most == 0 ? 0 : (double) r.total() / most, "b"))
                     .append(all == 0 ? "\u2013" : Html.pct((double) r.total() / all)).append("</td></tr>\n");
         }
         if (v.spaces.isEmpty()) {
@@ -272,7 +283,14 @@ final class TokenViewHtml {
         }
         sb.append("</tbody></table>\n<p class=\"note\">").append(Html.count(total)).append(" of ").append(Html.count(all))
                 .append(" tokens are whitespace only. Llama 3 writes an indentation of N spaces as one token of N\u22121 ")
-                .append("spaces; the last space joins the next word (\u00b7return).</p></section>\n");
+                .append("spaces; the last space joins the next word (\u00b7return).</p>\n");
+        sb.append("<h2 class=\"sub2\">In the vocabulary</h2>\n<table id=\"vocab-spaces\"><thead><tr><th>Kind</th>")
+                .append("<th>Tokens</th><th class=\"l\">Widths present (characters)</th></tr></thead><tbody>\n");
+        for (TokenView.VocabSpaces r : v.vocabSpaces) {
+            sb.append("<tr><td>").append(r.kind()).append("</td><td>").append(Html.count(r.count()))
+                    .append("</td><td class=\"l wrap\">").append(TokenView.ranges(r.widths())).append("</td></tr>\n");
+        }
+        sb.append("</tbody></table></section>\n");
     }
 
     private static final String TOKEN_CSS = """
@@ -301,6 +319,8 @@ final class TokenViewHtml {
             .sw{display:inline-block;width:12px;height:12px;border-radius:3px;background:var(--rc);vertical-align:-1px;margin-right:5px}
             .toggle{margin-left:auto;color:var(--muted)}
             td code{white-space:pre}
+            td.wrap{white-space:normal}
+            h2.sub2{font-size:14px;margin:18px 0 8px}
             .sample{font-family:"DejaVu Sans Mono",monospace;padding:1px 3px}
             #inspector{position:fixed;left:0;right:0;bottom:0;background:#24292f;color:#f6f8fa;padding:6px 32px;
               font-family:"DejaVu Sans Mono",monospace;font-size:13px;white-space:pre}
@@ -309,15 +329,9 @@ final class TokenViewHtml {
     private static final String SCRIPT = """
             (function(){
               var ins=document.getElementById('inspector');
-              var kinds={acc:'accepted guess',rej:'rejected guess',mod:'model\\u2019s own token',pr:'prompt'};
               document.addEventListener('mouseover',function(e){
                 var t=e.target.closest?e.target.closest('.t[data-id]'):null;
-                if(!t){return;}
-                var k='';
-                for(var c in kinds){if(t.classList.contains(c)){k=kinds[c];}}
-                var st=t.closest('.st');
-                ins.textContent='id '+t.dataset.id+'   '+t.dataset.p+(t.dataset.r?'   rule '+t.dataset.r:'')
-                  +(k?'   '+k:'')+(st?'   step '+st.dataset.s:'');
+                if(t){ins.textContent=t.title;}
               });
               var cb=document.getElementById('show-rej');
               if(cb){cb.addEventListener('change',function(){document.body.classList.toggle('hide-rej',!cb.checked);});}

@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -172,9 +171,5 @@ public final class LoadGenerator {
         } catch (Exception e) {
             return new Sample(-1, (System.nanoTime() - t0) / 1e9, -1, 0, stream, e.toString());
         }
-    }
-
-    static String describe(List<Sample> samples) {
-        return Arrays.toString(samples.stream().filter(s -> s.status() != 200).limit(5).toArray());
     }
 }

@@ -74,11 +74,15 @@ public final class OpenAiServer implements AutoCloseable {
         this.handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rsd-http-", 1).factory());
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
-        } catch (IOException e) {
+            InetSocketAddress address = new InetSocketAddress(options.host(), options.port());
+            if (address.isUnresolved()) {
+                throw new IOException("unknown host");
+            }
+            server = HttpServer.create(address, 128);
+        } catch (IOException | RuntimeException e) {
             slots.close();
             handlers.shutdown();
-            throw e;
+            throw e instanceof IOException io ? io : new IOException(String.valueOf(e.getMessage()), e);
         }
         this.http = server;
         http.createContext("/", this::handle);
@@ -114,6 +118,11 @@ public final class OpenAiServer implements AutoCloseable {
     public URI baseUrl() {
         String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
         return URI.create("http://" + host + ":" + port() + "/v1");
+    }
+
+    /** Whether the server is bound to a loopback address only (the safe default). */
+    public boolean isLoopback() {
+        return http.getAddress().getAddress().isLoopbackAddress();
     }
 
     public String mode() {

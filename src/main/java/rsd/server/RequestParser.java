@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import rsd.RsdException;
 import rsd.decode.GenerationSettings;
+import rsd.decode.Prompts;
+import rsd.tokenizer.ChatFormat;
 import rsd.tokenizer.Tokenizer;
 
 /**
@@ -21,10 +24,22 @@ final class RequestParser {
 
     private final Tokenizer tokenizer;
     private final int contextLength;
+    /** The Llama-3 chat format, or null when the vocabulary lacks its tokens (then chat is refused). */
+    private final ChatFormat chatFormat;
+    private final String noChatReason;
 
     RequestParser(Tokenizer tokenizer, int contextLength) {
         this.tokenizer = tokenizer;
         this.contextLength = contextLength;
+        ChatFormat format = null;
+        String reason = null;
+        try {
+            format = new ChatFormat(tokenizer);
+        } catch (RsdException e) {
+            reason = e.getMessage();
+        }
+        this.chatFormat = format;
+        this.noChatReason = reason;
     }
 
     GenerationRequest parse(JsonNode body, boolean chat) {
@@ -144,7 +159,7 @@ final class RequestParser {
             throw ApiException.invalid("prompt", "'prompt' is required");
         }
         if (p.isTextual()) {
-            return withBos(tokenizer.encode(p.asText()));
+            return Prompts.completion(tokenizer, p.asText());
         }
         if (p.isArray()) {
             if (p.isEmpty()) {
@@ -154,7 +169,7 @@ final class RequestParser {
                 if (p.size() != 1) {
                     throw ApiException.invalid("prompt", "only one prompt per request is supported, got " + p.size());
                 }
-                return withBos(tokenizer.encode(p.get(0).asText()));
+                return Prompts.completion(tokenizer, p.get(0).asText());
             }
             if (p.get(0).isArray()) {
                 if (p.size() != 1) {
@@ -181,16 +196,6 @@ final class RequestParser {
         return ids;
     }
 
-    private int[] withBos(int[] ids) {
-        if (!tokenizer.addBos() || tokenizer.bos() < 0) {
-            return ids;
-        }
-        int[] out = new int[ids.length + 1];
-        out[0] = tokenizer.bos();
-        System.arraycopy(ids, 0, out, 1, ids.length);
-        return out;
-    }
-
     private int[] chatPrompt(JsonNode body) {
         JsonNode messages = body.get("messages");
         if (messages == null || messages.isNull()) {
@@ -202,7 +207,10 @@ final class RequestParser {
         if (messages.isEmpty()) {
             throw ApiException.invalid("messages", "'messages' must contain at least one message");
         }
-        List<ChatPrompt.Message> list = new ArrayList<>();
+        if (chatFormat == null) {
+            throw ApiException.invalid("messages", noChatReason + "; use /v1/completions instead");
+        }
+        List<ChatFormat.Message> list = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             String where = "messages[" + i + "]";
             JsonNode m = messages.get(i);
@@ -220,9 +228,9 @@ final class RequestParser {
                 default -> throw ApiException.invalid(where + ".role", "unsupported role '" + role.asText()
                         + "' (supported: system, developer, user, assistant)");
             };
-            list.add(new ChatPrompt.Message(r, content(m.get("content"), where + ".content")));
+            list.add(new ChatFormat.Message(r, content(m.get("content"), where + ".content")));
         }
-        return ChatPrompt.encode(tokenizer, list);
+        return chatFormat.encodeDialogPrompt(list);
     }
 
     private static String content(JsonNode c, String where) {

@@ -57,15 +57,6 @@ final class ServerMetrics {
         }
     }
 
-    long generatedTokens() {
-        return generatedTokens.sum();
-    }
-
-    long requestCount(String route, int status) {
-        LongAdder a = requests.get(route + '\0' + status);
-        return a == null ? 0 : a.sum();
-    }
-
     String render() {
         StringBuilder sb = new StringBuilder(4096);
         header(sb, "rsd_http_requests_total", "counter", "HTTP requests answered, by route and status.");

@@ -41,21 +41,4 @@ public record ServerOptions(String host, int port, int parallel, int queue, int 
             throw new RsdException("keep-alive interval must be positive, got " + keepAliveMillis);
         }
     }
-
-    /** Loopback, port 8080, one request at a time, 16 waiting, 1 MiB bodies, keep-alive every second. */
-    public static ServerOptions defaults(int contextLength, String modelId) {
-        return new ServerOptions(DEFAULT_HOST, DEFAULT_PORT, 1, 16, DEFAULT_MAX_BODY, contextLength, modelId, 1000);
-    }
-
-    public ServerOptions withPort(int newPort) {
-        return new ServerOptions(host, newPort, parallel, queue, maxBodyBytes, contextLength, modelId, keepAliveMillis);
-    }
-
-    public ServerOptions withLimits(int newParallel, int newQueue, int newMaxBody) {
-        return new ServerOptions(host, port, newParallel, newQueue, newMaxBody, contextLength, modelId, keepAliveMillis);
-    }
-
-    public ServerOptions withKeepAliveMillis(long millis) {
-        return new ServerOptions(host, port, parallel, queue, maxBodyBytes, contextLength, modelId, millis);
-    }
 }

@@ -56,11 +56,17 @@ final class Q8_0Tensor extends Tensor {
         // Scale the two decoded halves once, and keep two accumulators so consecutive FMAs do not wait on each other.
         FloatVector acc0 = FloatVector.zero(Kernels.F), acc1 = acc0;
         long block = from / BLOCK * BYTES;
-        if (Kernels.L == 16) {
-            for (int k = 0; k < n; k += BLOCK, block += BYTES) {
-                FloatVector d = FloatVector.broadcast(Kernels.F, Kernels.half(data, block));
-                acc0 = Kernels.bytesToFloats(data, block + 2).mul(d).fma(FloatVector.fromArray(Kernels.F, x, k), acc0);
-                acc1 = Kernels.bytesToFloats(data, block + 18).mul(d).fma(FloatVector.fromArray(Kernels.F, x, k + 16), acc1);
+        if (Kernels.L == 16 && n % (2 * BLOCK) == 0) {
+            // Two blocks per iteration, each summed unscaled and then scaled by one FMA into its own
+            // accumulator: three FMAs per block and no long dependency chain.
+            var F = Kernels.F;
+            for (int k = 0; k < n; k += 2 * BLOCK, block += 2 * BYTES) {
+                FloatVector s0 = Kernels.bytesToFloats(data, block + 2).mul(FloatVector.fromArray(F, x, k));
+                FloatVector s1 = Kernels.bytesToFloats(data, block + 2 + BYTES).mul(FloatVector.fromArray(F, x, k + BLOCK));
+                s0 = Kernels.bytesToFloats(data, block + 18).fma(FloatVector.fromArray(F, x, k + 16), s0);
+                s1 = Kernels.bytesToFloats(data, block + 18 + BYTES).fma(FloatVector.fromArray(F, x, k + BLOCK + 16), s1);
+                acc0 = s0.fma(FloatVector.broadcast(F, Kernels.half(data, block)), acc0);
+                acc1 = s1.fma(FloatVector.broadcast(F, Kernels.half(data, block + BYTES)), acc1);
             }
             return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         }
@@ -87,20 +93,86 @@ final class Q8_0Tensor extends Tensor {
             super.matmul(x, T, cols, out, outOff, r0, r1, scratch);
             return;
         }
-        for (int r = r0; r < r1; r++) {
-            long base = (long) r * cols / BLOCK * BYTES;
+        long rowBytes = (long) cols / BLOCK * BYTES;
+        int r = r0;
+        if (T >= 4) {
+            // pairs of weight rows against groups of four activation rows: each activation vector loaded
+            // from cache feeds two FMAs, halving the loads that otherwise bound the loop
+            for (; r + 2 <= r1; r += 2) {
+                int t = 0;
+                for (; t + 4 <= T; t += 4) {
+                    dot2x4(r * rowBytes, (r + 1) * rowBytes, x, t, cols, out, outOff + r);
+                }
+                rest(r, t, T, x, cols, out, outOff, rowBytes);
+                rest(r + 1, t, T, x, cols, out, outOff, rowBytes);
+            }
+        }
+        for (; r < r1; r++) {
+            long base = r * rowBytes;
             int t = 0;
             for (; t + 4 <= T; t += 4) {
                 dot4(base, x[t], x[t + 1], x[t + 2], x[t + 3], cols, out, t, outOff + r);
             }
-            if (t + 2 <= T) {
-                dot2(base, x[t], x[t + 1], cols, out, t, outOff + r);
-                t += 2;
-            }
-            if (t < T) {
-                out[t][outOff + r] = dot((long) r * cols, x[t], cols);
-            }
+            rest(r, t, T, x, cols, out, outOff, rowBytes);
         }
+    }
+
+    /** Activation rows t..T-1 (fewer than four) against weight row r. */
+    private void rest(int r, int t, int T, float[][] x, int cols, float[][] out, int outOff, long rowBytes) {
+        if (t + 2 <= T) {
+            dot2(r * rowBytes, x[t], x[t + 1], cols, out, t, outOff + r);
+            t += 2;
+        }
+        if (t < T) {
+            out[t][outOff + r] = dot((long) r * cols, x[t], cols);
+        }
+    }
+
+    /** Weight rows A and B (index and index+1) against activation rows t..t+3: eight dot products. */
+    private void dot2x4(long blockA, long blockB, float[][] x, int t, int n, float[][] out, int index) {
+        var F = Kernels.F;
+        float[] x0 = x[t], x1 = x[t + 1], x2 = x[t + 2], x3 = x[t + 3];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int k = 0; k < n; k += BLOCK, blockA += BYTES, blockB += BYTES) {
+            FloatVector dA = FloatVector.broadcast(F, Kernels.half(data, blockA));
+            FloatVector dB = FloatVector.broadcast(F, Kernels.half(data, blockB));
+            FloatVector wA0 = Kernels.bytesToFloats(data, blockA + 2).mul(dA);
+            FloatVector wB0 = Kernels.bytesToFloats(data, blockB + 2).mul(dB);
+            FloatVector xv = FloatVector.fromArray(F, x0, k);
+            a0 = wA0.fma(xv, a0);
+            b0 = wB0.fma(xv, b0);
+            xv = FloatVector.fromArray(F, x1, k);
+            a1 = wA0.fma(xv, a1);
+            b1 = wB0.fma(xv, b1);
+            xv = FloatVector.fromArray(F, x2, k);
+            a2 = wA0.fma(xv, a2);
+            b2 = wB0.fma(xv, b2);
+            xv = FloatVector.fromArray(F, x3, k);
+            a3 = wA0.fma(xv, a3);
+            b3 = wB0.fma(xv, b3);
+            FloatVector wA1 = Kernels.bytesToFloats(data, blockA + 18).mul(dA);
+            FloatVector wB1 = Kernels.bytesToFloats(data, blockB + 18).mul(dB);
+            xv = FloatVector.fromArray(F, x0, k + 16);
+            a0 = wA1.fma(xv, a0);
+            b0 = wB1.fma(xv, b0);
+            xv = FloatVector.fromArray(F, x1, k + 16);
+            a1 = wA1.fma(xv, a1);
+            b1 = wB1.fma(xv, b1);
+            xv = FloatVector.fromArray(F, x2, k + 16);
+            a2 = wA1.fma(xv, a2);
+            b2 = wB1.fma(xv, b2);
+            xv = FloatVector.fromArray(F, x3, k + 16);
+            a3 = wA1.fma(xv, a3);
+            b3 = wB1.fma(xv, b3);
+        }
+        out[t][index] = a0.reduceLanes(VectorOperators.ADD);
+        out[t + 1][index] = a1.reduceLanes(VectorOperators.ADD);
+        out[t + 2][index] = a2.reduceLanes(VectorOperators.ADD);
+        out[t + 3][index] = a3.reduceLanes(VectorOperators.ADD);
+        out[t][index + 1] = b0.reduceLanes(VectorOperators.ADD);
+        out[t + 1][index + 1] = b1.reduceLanes(VectorOperators.ADD);
+        out[t + 2][index + 1] = b2.reduceLanes(VectorOperators.ADD);
+        out[t + 3][index + 1] = b3.reduceLanes(VectorOperators.ADD);
     }
 
     /**

@@ -6,8 +6,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import rsd.RsdException;
 
 /**
@@ -25,7 +23,7 @@ import rsd.RsdException;
  * rare tie between two different splits of the same token, where a per-merge index would break the tie by
  * list order instead of by position.
  *
- * <p>Thread-safe: encoding keeps its scratch state per call; the pre-token cache is concurrent.
+ * <p>Thread-safe: encoding keeps its scratch state per call; the pre-token cache needs no locks.
  */
 final class BpeTokenizer implements Tokenizer {
     static final int TYPE_NORMAL = 1;
@@ -39,8 +37,8 @@ final class BpeTokenizer implements Tokenizer {
     static final int LINEAR_LIMIT = 64;
     /** Pre-tokens longer than this (in chars) are not cached: they rarely repeat. */
     private static final int CACHE_MAX_CHARS = 48;
-    /** Bound on cached pre-tokens; when reached the cache is emptied (cheap, and refills with hot ones). */
-    static final int CACHE_LIMIT = 1 << 17;
+    /** Slots of the direct-mapped pre-token cache (a new entry replaces the one in its slot). */
+    static final int CACHE_SLOTS = 1 << 17;
 
     private final String source;
     private final String[] texts;
@@ -50,6 +48,8 @@ final class BpeTokenizer implements Tokenizer {
     private final Map<String, Integer> specialIds;
     /** Special tokens for allowSpecial matching, grouped by first char, longest name first. */
     private final Map<Character, int[]> specialsByFirstChar;
+    /** Chars that start some special token's name: the allowSpecial scan skips all others cheaply. */
+    private final boolean[] specialStart = new boolean[65536];
     private final int[] byteToId = new int[256];
     private final MergeTable merges;
     private final PreTokenizer preTokenizer;
@@ -60,8 +60,15 @@ final class BpeTokenizer implements Tokenizer {
     private final int padding;
     private final boolean addBos;
     private final int[] endOfGeneration;
-    private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
-    private final AtomicInteger cacheSize = new AtomicInteger();
+    /**
+     * Direct-mapped cache of encoded pre-tokens, looked up by the chars of the text in place (no substring
+     * per lookup). Bounded by construction. Shared by threads without locks: entries are immutable and
+     * their fields final, so a racing reader sees either a complete old entry or a complete new one.
+     */
+    private final CacheEntry[] cache = new CacheEntry[CACHE_SLOTS];
+
+    private record CacheEntry(String key, int[] ids) {
+    }
 
     private BpeTokenizer(Map<String, Object> md, String source, PreTokenizer preOverride) {
         this.source = source;
@@ -203,6 +210,7 @@ final class BpeTokenizer implements Tokenizer {
         Map<Character, List<Integer>> byFirst = new HashMap<>();
         specialIds.forEach((name, id) -> byFirst.computeIfAbsent(name.charAt(0), c -> new ArrayList<>()).add(id));
         specialsByFirstChar = new HashMap<>();
+        byFirst.keySet().forEach(c -> specialStart[c] = true);
         byFirst.forEach((c, ids) -> specialsByFirstChar.put(c, ids.stream()
                 .sorted(Comparator.comparingInt((Integer id) -> -texts[id].length()).thenComparingInt(id -> id))
                 .mapToInt(Integer::intValue).toArray()));
@@ -248,11 +256,11 @@ final class BpeTokenizer implements Tokenizer {
         }
         int segment = 0;
         for (int i = 0; i < n; i++) {
-            int[] candidates = specialsByFirstChar.get(s.charAt(i));
-            if (candidates == null) {
+            char c = s.charAt(i);
+            if (!specialStart[c]) {
                 continue;
             }
-            for (int id : candidates) {
+            for (int id : specialsByFirstChar.get(c)) {
                 if (s.startsWith(texts[id], i)) {
                     preTokenizer.split(s, segment, i, enc);
                     out.add(id);
@@ -284,12 +292,17 @@ final class BpeTokenizer implements Tokenizer {
                 out.add(byteToId[s.charAt(start)]);
                 return;
             }
-            String key = null;
+            int slot = -1;
             if (len <= CACHE_MAX_CHARS) {
-                key = s.substring(start, end);
-                int[] hit = cache.get(key);
-                if (hit != null) {
-                    out.addAll(hit);
+                int h = 0;
+                for (int i = start; i < end; i++) {
+                    h = 31 * h + s.charAt(i);
+                }
+                h ^= h >>> 15;
+                slot = (h * 0x9E3779B9) >>> (32 - Integer.numberOfTrailingZeros(CACHE_SLOTS));
+                CacheEntry e = cache[slot];
+                if (e != null && e.key.length() == len && e.key.regionMatches(0, s, start, len)) {
+                    out.addAll(e.ids);
                     return;
                 }
             }
@@ -299,12 +312,8 @@ final class BpeTokenizer implements Tokenizer {
             int nb = Utf8.encode(s, start, end, buf);
             int[] ids = bpe(buf, nb);
             out.addAll(ids);
-            if (key != null) {
-                if (cacheSize.incrementAndGet() > CACHE_LIMIT) {
-                    cache.clear();
-                    cacheSize.set(0);
-                }
-                cache.put(key, ids);
+            if (slot >= 0) {
+                cache[slot] = new CacheEntry(s.substring(start, end), ids);
             }
         }
     }

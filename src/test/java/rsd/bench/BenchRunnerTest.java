@@ -17,12 +17,12 @@ import rsd.decode.SingleDrafterSpeculator;
 import rsd.decode.TextGenerator;
 import rsd.decode.TokenListener;
 import rsd.testing.FakeModel;
-import rsd.testing.JtokkitCl100k;
+import rsd.tokenizer.Cl100kVocabulary;
 import rsd.testing.OracleDrafter;
 import rsd.tokenizer.Tokenizer;
 
 class BenchRunnerTest {
-    static final Tokenizer TOK = JtokkitCl100k.INSTANCE;
+    static final Tokenizer TOK = Cl100kVocabulary.tokenizer();
 
     static FakeModel model() {
         return new FakeModel(TOK.vocabSize(), 64, 4096, 3, 6f, 0f);

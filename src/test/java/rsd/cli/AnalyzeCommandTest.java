@@ -15,11 +15,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import rsd.RsdException;
-import rsd.report.Cl100kTestTokenizer;
+import rsd.tokenizer.Cl100kVocabulary;
 import rsd.tokenizer.Tokenizer;
 
 class AnalyzeCommandTest {
-    private static final Tokenizer TOK = new Cl100kTestTokenizer();
+    private static final Tokenizer TOK = Cl100kVocabulary.tokenizer();
 
     @TempDir
     Path dir;
@@ -101,9 +101,9 @@ class AnalyzeCommandTest {
 
     @Test
     void userErrorsNameTheProblem() throws Exception {
-        assertThatThrownBy(() -> run("--text", "x")).isInstanceOf(RsdException.class).hasMessageContaining("--model");
         assertThatThrownBy(() -> run("--model", dir.resolve("none.gguf").toString(), "--text", "x"))
-                .isInstanceOf(RsdException.class).hasMessageContaining("none.gguf does not exist");
+                .isInstanceOf(RsdException.class).hasMessageContaining("model file " + dir.resolve("none.gguf") + " not found")
+                .hasMessageContaining("--model");
         assertThatThrownBy(() -> run("--model", model().toString(), "--file", dir.resolve("no.py").toString()))
                 .isInstanceOf(RsdException.class).hasMessageContaining("no.py does not exist");
         assertThatThrownBy(() -> run("--model", model().toString(), "--text", ""))
@@ -128,6 +128,36 @@ class AnalyzeCommandTest {
         cmd = new AnalyzeCommand(m -> TOK);
         new CommandLine(cmd).parseArgs("--model", "m.gguf", "--text", "x");
         assertThat(cmd.outPath()).isEqualTo(Path.of("tokens.html"));
+    }
+
+    /** The whole path: a GGUF file's tokenizer metadata, read by the real loader, through rsd's entry point. */
+    @Test
+    void modelFileThroughMain() throws Exception {
+        Path gguf = dir.resolve("cl100k.gguf");
+        TokenizeCommandTest.writeVocab(gguf, Cl100kVocabulary.metadata());
+        Path report = dir.resolve("foo.html");
+        assertThat(Main.run("analyze", "--model", gguf.toString(), "--text", "class Foo(Bar):\n        self.a = a\n",
+                "--out", report.toString())).isZero();
+        String html = Files.readString(report);
+        int seven = TOK.idOf("       ");
+        assertThat(html).contains("data-id=\"" + seven + "\"").contains("data-id=\"" + TOK.idOf("):\n") + "\"");
+        assertThat(html).containsPattern("data-id=\"" + seven + "\"[^>]*><span class=\"ws\">\u00b7{7}</span>");
+
+        Path trace = dir.resolve("other-model.jsonl");
+        Files.writeString(trace, "{\"type\":\"header\",\"model\":\"big\",\"mode\":\"rules\",\"prompt\":\"x\","
+                + "\"prompt_ids\":[128000],\"settings\":{}}\n");
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            rc = Main.run("analyze", "--model", gguf.toString(), "--trace", trace.toString(), "--out",
+                    dir.resolve("o.html").toString());
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertThat(rc).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("token id 128000 is outside the vocabulary");
     }
 
     /** Through rsd's real entry point: --bench needs no model; bad input is one line on stderr and exit 2. */

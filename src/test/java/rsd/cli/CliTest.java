@@ -19,17 +19,12 @@ import rsd.LoadedModel;
 import rsd.RsdException;
 import rsd.decode.Modes;
 import rsd.decode.TextGenerator;
-import rsd.model.LlamaModel;
-import rsd.testing.ByteTokenizer;
 import rsd.testing.TestTarget;
 
 /** The generate and bench commands end to end on the engine's tiny random Llama. */
 class CliTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final ModelOpener OPENER = (path, threads, ctx) -> {
-        LlamaModel m = LlamaModel.load(path, threads, ctx);
-        return new LoadedModel(m, new ByteTokenizer(m.vocabSize()), path);
-    };
+    static final ModelOpener OPENER = LoadedModel::open;
     @TempDir
     static Path dir;
     static Path model;
@@ -157,16 +152,34 @@ class CliTest {
     @Test
     void greenOnlyWhenColourIsOn() {
         StringWriter colored = new StringWriter();
-        GenerateCommand.StreamPrinter on = new GenerateCommand.StreamPrinter(new PrintWriter(colored), new PrintWriter(new StringWriter()), true, false);
+        GenerateCommand.StreamPrinter on = new GenerateCommand.StreamPrinter(new PrintWriter(colored), new PrintWriter(new StringWriter()), true, false, () -> 0);
         on.onToken(1, "   ", true);
         on.onToken(2, " return", false);
         assertThat(colored.toString()).isEqualTo("\u001b[32m   \u001b[0m return");
         StringWriter plain = new StringWriter();
-        GenerateCommand.StreamPrinter off = new GenerateCommand.StreamPrinter(new PrintWriter(plain), new PrintWriter(new StringWriter()), false, false);
+        GenerateCommand.StreamPrinter off = new GenerateCommand.StreamPrinter(new PrintWriter(plain), new PrintWriter(new StringWriter()), false, false, () -> 0);
         off.onToken(1, "   ", true);
         off.onToken(2, " return", false);
         off.finish();
         assertThat(plain.toString()).isEqualTo("    return");
+    }
+
+    @Test
+    void theStatusLineSitsOnEmptyLinesOnlyAndIsErasedBeforeText() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        long[] drafted = {4};
+        GenerateCommand.StreamPrinter p = new GenerateCommand.StreamPrinter(new PrintWriter(out), new PrintWriter(err), false, true,
+                () -> drafted[0]);
+        p.onToken(1, "x = 1", false);
+        assertThat(err.toString()).isEmpty(); // mid-line: no status
+        p.onToken(2, "\n", false);
+        assertThat(err.toString()).contains("2 tokens", "acceptance 0%");
+        Thread.sleep(250);
+        p.onToken(3, "   ", true);
+        assertThat(err.toString()).contains("\r\u001b[K"); // erased before the text went out
+        p.finish();
+        assertThat(out.toString()).isEqualTo("x = 1\n   \n");
     }
 
     static BenchCommand bench() {
@@ -194,9 +207,11 @@ class CliTest {
         assertThat(o.err()).contains("[7/21]", "[21/21]");
 
         Path out = dir.resolve("bench.json");
+        Path html = dir.resolve("bench.html");
         Outcome file = run(bench(), "--model", model.toString(), "--limit", "1", "--max-tokens", "4", "--modes", "indent",
-                "--json", out.toString(), "--threads", "1");
-        assertThat(file.code()).isZero();
+                "--json", out.toString(), "--html", html.toString(), "--threads", "1");
+        assertThat(file.code()).as(file.err()).isZero();
+        assertThat(Files.readString(html)).contains("<html", "indent");
         assertThat(JSON.readTree(out.toFile()).get("modes")).extracting(m -> m.get("mode").asText())
                 .containsExactly("standard", "indent");
     }
@@ -239,5 +254,8 @@ class CliTest {
                 "--modes", "draft", "--limit", "1");
         assertThat(o.code()).isEqualTo(2);
         assertThat(o.err()).contains("'draft' is not available", "none.gguf");
+        Outcome clobber = run(bench(), "--model", model.toString(), "--json", model.toString(), "--limit", "1");
+        assertThat(clobber.code()).isEqualTo(2);
+        assertThat(clobber.err()).contains("would overwrite an input file");
     }
 }

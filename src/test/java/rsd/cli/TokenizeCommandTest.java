@@ -97,6 +97,8 @@ class TokenizeCommandTest {
         Tokenizer t = Cl100kVocabulary.tokenizer();
         assertThat(ids(json)).isEqualTo(list(t.encode(prompt))).hasSizeGreaterThan(1);
         json.get("pieces").forEach(p -> assertThat(p.asText()).isEqualTo("\uFFFD"));
+        // The table shows their bytes instead.
+        assertThat(run("tokenize", "--model", vocab.toString(), "--prompt", prompt).out()).contains("<f0><9f>");
     }
 
     @Test

@@ -6,12 +6,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import rsd.testing.JtokkitCl100k;
+import rsd.tokenizer.Cl100kVocabulary;
 import rsd.tokenizer.Tokenizer;
 
-/** The indentation rule on real Llama-3 pieces (cl100k ranks = Llama-3 ids below 100,000). */
+/** The indentation rule on real Llama-3 pieces: rsd's own tokenizer on cl100k (= Llama-3 ids below 100,000). */
 class IndentDrafterTest {
-    static final Tokenizer TOK = JtokkitCl100k.INSTANCE;
+    static final Tokenizer TOK = Cl100kVocabulary.tokenizer();
     static final IndentDrafter DRAFTER = new IndentDrafter(TOK);
 
     static List<String> guess(String text) {

@@ -62,7 +62,7 @@ class BenchReportTest {
         String html = BenchReport.html(sample());
         String tps = svg(html, "chart-tps");
         assertThat(tps).contains(">18.9<").contains(">14.6<").contains(">11.5<").contains(">rules+lookup<");
-        assertThat(svg(html, "chart-speedup")).contains(">1.65\u00d7<").contains("standard = 1\u00d7");
+        assertThat(svg(html, "chart-speedup")).contains(">1.65\u00d7<").contains("stroke-dasharray:5.0,4.0");
         String rules = svg(html, "chart-rules");
         for (String rule : List.of("indent", "context-copy", "corpus-ngram", "docstring-close")) {
             assertThat(rules).contains(">" + rule + "<");
@@ -96,6 +96,16 @@ class BenchReportTest {
     }
 
     @Test
+    void aModeThatNeverGuessedSaysSo() {
+        ObjectNode bench = sample();
+        ((ObjectNode) bench.path("modes").get(1)).put("drafted_tokens", 0).put("accepted_tokens", 0).put("acceptance_rate", 0.0)
+                .putObject("per_rule");
+        String html = BenchReport.html(bench);
+        assertThat(html).containsPattern("</span>rules</td>.*<td>no guesses</td>");
+        assertThat(html).doesNotContain("data-mode=\"rules\"");
+    }
+
+    @Test
     void verdictThresholds() {
         assertThat(BenchReport.verdict(100, 50)).isEqualTo("earns its keep");
         assertThat(BenchReport.verdict(100, 49)).isEqualTo("marginal");
@@ -118,6 +128,24 @@ class BenchReportTest {
         // Only the mode with the differing problem is flagged.
         assertThat(all(html, "<span class=\"badge (good|bad)\">(?:identical|DIFFERS on)")).containsExactly("bad", "good");
         assertThat(html).contains("class=\"card alarm\"").doesNotContain("yes (20/20)").contains("rules+lookup");
+    }
+
+    @Test
+    void samplingRunsAreNotCompared() {
+        ObjectNode bench = sample();
+        bench.path("modes").forEach(m -> ((ObjectNode) m).putNull("identical_to_standard"));
+        bench.path("problems").forEach(p -> ((ObjectNode) p).putNull("identical_to_standard"));
+        String html = BenchReport.html(bench);
+        assertThat(all(html, "<span class=\"badge mid\">(not compared)</span>")).hasSize(2);
+        assertThat(html).contains("<div class=\"v\">not compared</div>").doesNotContain("badge good\">identical");
+    }
+
+    @Test
+    void modeLevelDifferingCountWins() {
+        ObjectNode bench = sample();
+        ((ObjectNode) bench.path("modes").get(2)).put("differing_problems", 2).putNull("identical_to_standard");
+        String html = BenchReport.html(bench);
+        assertThat(html).contains("<span class=\"badge bad\">DIFFERS on 2</span>").contains("NO \u2013 rules+lookup");
     }
 
     @Test

@@ -11,6 +11,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import rsd.metrics.StepTrace;
+import rsd.tokenizer.Cl100kVocabulary;
+import rsd.tokenizer.Tokenizer;
 
 /**
  * Every generated page loaded in a real headless Chromium: the DOM after scripts ran holds the expected
@@ -20,7 +22,7 @@ import rsd.metrics.StepTrace;
 class BrowserTest {
     private static final Path PAGES = Path.of("target/browser");
     private static final Path SHOTS = Path.of("target/screenshots");
-    private static final Cl100kTestTokenizer TOK = new Cl100kTestTokenizer();
+    private static final Tokenizer TOK = Cl100kVocabulary.tokenizer();
 
     private static HeadlessChromium.Result open(String name, String html) throws Exception {
         Files.createDirectories(PAGES);

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * back into the whitespace they stand for), so tests can check the page against the ids it was made from.
  */
 final class PageTokens {
-    record Shown(String cls, int id, byte[] bytes, String raw) {
+    record Shown(String cls, int id, byte[] bytes, String raw, String title) {
         boolean has(String c) {
             return List.of(cls.split(" ")).contains(c);
         }
@@ -23,7 +23,7 @@ final class PageTokens {
     }
 
     private static final Pattern TOKEN = Pattern.compile(
-            "<span class=\"t ([^\"]*)\" data-id=\"(\\d+)\" data-p=\"[^\"]*\"(?: data-r=\"[^\"]*\")? title=\"[^\"]*\">"
+            "<span class=\"t ([^\"]*)\" data-id=\"(\\d+)\" title=\"([^\"]*)\">"
                     + "((?:[^<]|<span class=\"(?:ws|nl|ctl|bx)\">[^<]*</span>\n?)*)</span>");
     private static final Pattern INNER = Pattern.compile("<span class=\"(ws|nl|ctl|bx)\">([^<]*)</span>(\n?)|([^<]+)");
 
@@ -40,7 +40,7 @@ final class PageTokens {
         Matcher m = TOKEN.matcher(html.substring(start, end));
         List<Shown> out = new ArrayList<>();
         while (m.find()) {
-            out.add(new Shown(m.group(1), Integer.parseInt(m.group(2)), bytes(m.group(3)), m.group(3)));
+            out.add(new Shown(m.group(1), Integer.parseInt(m.group(2)), bytes(m.group(4)), m.group(4), unescape(m.group(3))));
         }
         return out;
     }

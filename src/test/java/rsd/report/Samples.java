@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import rsd.tokenizer.Cl100kVocabulary;
+import rsd.tokenizer.Tokenizer;
 
 /** Sample inputs for report tests, built from resources in this package. */
 final class Samples {
@@ -33,7 +35,7 @@ final class Samples {
 
     /** A trace of the sample completion, simulated with the real cl100k tokenizer. */
     static String traceJsonl() {
-        return new TraceSimulator(new Cl100kTestTokenizer()).traceJsonl("Meta-Llama-3.1-8B-Instruct-Q8_0", prompt(),
+        return new TraceSimulator(Cl100kVocabulary.tokenizer()).traceJsonl("Meta-Llama-3.1-8B-Instruct-Q8_0", prompt(),
                 completion());
     }
 

@@ -16,10 +16,12 @@ import org.junit.jupiter.api.Test;
 import rsd.RsdException;
 import rsd.metrics.StepTrace;
 import rsd.report.PageTokens.Shown;
+import rsd.tokenizer.Cl100kVocabulary;
+import rsd.tokenizer.Tokenizer;
 
 /** Golden-structure tests: the pages are parsed back and checked against the ids they were made from. */
 class TokenViewTest {
-    private static final Cl100kTestTokenizer TOK = new Cl100kTestTokenizer();
+    private static final Tokenizer TOK = Cl100kVocabulary.tokenizer();
     private static final String SOURCE = Samples.prompt() + Samples.completion();
 
     @Test
@@ -47,6 +49,21 @@ class TokenViewTest {
         Shown lineEnd = shown.stream().filter(s -> s.id() == colonNewline).findFirst().orElseThrow();
         assertThat(lineEnd.raw()).isEqualTo("):<span class=\"nl\">\u21b5</span>\n");
         assertThat(html).contains("title=\"id " + colonNewline + " &quot;):\\n&quot;\"");
+    }
+
+    @Test
+    void vocabularyWhitespaceIsSummarisedByWidth() {
+        assertThat(TokenView.ranges(List.of(1, 2, 3, 5, 7, 8, 10))).isEqualTo("1\u20133, 5, 7, 8, 10");
+        assertThat(TokenView.ranges(List.of())).isEmpty();
+        List<TokenView.VocabSpaces> rows = TokenView.vocabSpaces(TOK);
+        TokenView.VocabSpaces spaces = rows.stream().filter(r -> r.kind().equals("spaces")).findFirst().orElseThrow();
+        // Counted independently: every non-special id whose piece is spaces only.
+        long expected = java.util.stream.IntStream.range(0, TOK.vocabSize()).filter(id -> !TOK.isSpecial(id))
+                .filter(id -> TOK.piece(id).matches(" +")).count();
+        assertThat(spaces.count()).isEqualTo(expected);
+        assertThat(spaces.widths()).contains(1, 3, 7, 11, 15);
+        String html = TokenView.ofIds(TOK, TOK.encode("x = 1\n"), "s").toHtml(4);
+        assertThat(html).contains("<table id=\"vocab-spaces\">").contains("<tr><td>spaces</td><td>" + Html.count(expected) + "</td>");
     }
 
     @Test
@@ -110,6 +127,11 @@ class TokenViewTest {
         // Guessed tokens carry their rule's colour class.
         shown.stream().filter(s -> s.has("acc") || s.has("rej")).forEach(s -> assertThat(s.cls()).matches(".*\\br\\d+\\b.*"));
         assertThat(html).contains("id=\"show-rej\"");
+        // The tooltip (and the inspector bar, which shows it) names id, bytes, rule, outcome and step.
+        shown.stream().filter(s -> s.has("acc")).forEach(s -> assertThat(s.title())
+                .matches("id " + s.id() + " \".*\" \u00b7 rule [a-z-]+ \u00b7 accepted \u00b7 step \\d+"));
+        shown.stream().filter(s -> s.has("rej")).forEach(s -> assertThat(s.title()).contains(" \u00b7 rejected \u00b7 step "));
+        shown.stream().filter(s -> s.has("mod")).forEach(s -> assertThat(s.title()).contains(" \u00b7 model \u00b7 step "));
     }
 
     @Test
@@ -138,6 +160,21 @@ class TokenViewTest {
 
     private static long n(String s) {
         return Long.parseLong(s.replace(",", ""));
+    }
+
+    @Test
+    void treeVerificationIsCountedApart() throws Exception {
+        String header = "{\"type\":\"header\",\"model\":\"m\",\"mode\":\"tree\",\"prompt\":\"\",\"prompt_ids\":[]}\n";
+        String chain = header + "{\"type\":\"step\",\"guessed\":[5,6],\"rules\":[\"a\",\"b\"],\"accepted\":1,"
+                + "\"model_token\":7,\"tree_size\":2}\n";
+        String tree = chain.replace("\"tree_size\":2", "\"tree_size\":9");
+        assertThat(view(chain)).doesNotContain("card-tree");
+        assertThat(view(tree)).contains("id=\"card-tree\"><div class=\"v\">9</div>");
+    }
+
+    private static String view(String jsonl) throws Exception {
+        Trace t = Trace.parse(new java.io.BufferedReader(new java.io.StringReader(jsonl)), "t.jsonl");
+        return TokenView.ofTrace(TOK, t, "t.jsonl").toHtml(4);
     }
 
     @Test

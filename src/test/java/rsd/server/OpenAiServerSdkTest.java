@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import rsd.decode.GenerationSettings;
+import rsd.tokenizer.ChatFormat;
 
 /** The server as the official OpenAI Java SDK sees it, over a deterministic scripted generator. */
 class OpenAiServerSdkTest {
@@ -127,8 +128,8 @@ class OpenAiServerSdkTest {
         ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("scripted-model")
                 .addSystemMessage("You write Python.").addUserMessage("Write hello world.").maxCompletionTokens(30)
                 .temperature(0.0).build();
-        int[] expectedPrompt = ChatPrompt.encode(TOKENIZER, List.of(new ChatPrompt.Message("system", "You write Python."),
-                new ChatPrompt.Message("user", "Write hello world.")));
+        int[] expectedPrompt = new ChatFormat(TOKENIZER).encodeDialogPrompt(List.of(
+                new ChatFormat.Message("system", "You write Python."), new ChatFormat.Message("user", "Write hello world.")));
         String expected = ScriptedGenerator.expected(expectedPrompt, 30);
 
         ChatCompletion c = client.chat().completions().create(params);
@@ -200,6 +201,20 @@ class OpenAiServerSdkTest {
             assertThat(value(text, "rsd_http_request_duration_seconds_count{route=\"/v1/completions\"}")).isGreaterThanOrEqualTo(1);
             assertThat(text).contains("rsd_http_request_duration_seconds_bucket{route=\"/v1/completions\",le=\"+Inf\"}");
             assertThat(value(text, "rsd_queue_depth")).isEqualTo(0);
+            // Every line is a comment or a sample in the text exposition format; every sample's family is typed.
+            java.util.Set<String> typed = new java.util.HashSet<>();
+            for (String line : text.split("\n")) {
+                if (line.startsWith("# TYPE ")) {
+                    typed.add(line.split(" ")[2]);
+                    continue;
+                }
+                if (line.startsWith("# HELP ")) {
+                    continue;
+                }
+                assertThat(line).matches("[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? -?[0-9.E+-]+|[a-z_]+\\{.*le=\"\\+Inf\"\\} [0-9]+");
+                String family = line.replaceAll("[{ ].*", "").replaceAll("_(bucket|sum|count)$", "");
+                assertThat(typed).as(line).contains(family);
+            }
         }
     }
 
@@ -238,5 +253,13 @@ class OpenAiServerSdkTest {
             }
         }
         assertThat(seen).containsExactly(new GenerationSettings(9, 0.7f, 0, 0.9f, 1234L, List.of("a", "bc")));
+    }
+    @Test
+    void bindsToLoopbackAndRefusesABusyPortWithAUserError() {
+        assertThat(server.isLoopback()).isTrue();
+        assertThat(server.baseUrl().toString()).isEqualTo("http://127.0.0.1:" + server.port() + "/v1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> OpenAiServer.start(
+                        new ServerOptions("127.0.0.1", server.port(), 1, 0, 4096, 64, "m", 1000), () -> new ScriptedGenerator(0), QUIET))
+                .isInstanceOf(rsd.RsdException.class).hasMessageStartingWith("cannot listen on 127.0.0.1:" + server.port());
     }
 }

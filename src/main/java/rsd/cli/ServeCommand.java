@@ -1,0 +1,144 @@
+package rsd.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import rsd.LoadedModel;
+import rsd.RsdException;
+import rsd.decode.ModeResources;
+import rsd.decode.Modes;
+import rsd.server.OpenAiServer;
+import rsd.server.ServerOptions;
+
+/** {@code rsd serve}: the OpenAI-compatible HTTP API over the model. Runs until Ctrl-C. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions, /v1/models, "
+                + "/health, /metrics), bound to loopback by default.")
+public final class ServeCommand implements Callable<Integer> {
+    /** Tried in this order when --mode is auto and the registry has no mode named auto. */
+    static final List<String> AUTO_PREFERENCE = List.of("auto", Modes.INDENT, Modes.STANDARD);
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOptions modelOptions = new ModelOptions();
+
+    @Option(names = "--host", paramLabel = "HOST", description = "address to bind (default: ${DEFAULT-VALUE}; "
+            + "anything else exposes the model without authentication)")
+    String host = ServerOptions.DEFAULT_HOST;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "port, 0 = any free one (default: ${DEFAULT-VALUE})")
+    int port = ServerOptions.DEFAULT_PORT;
+
+    @Option(names = "--mode", paramLabel = "MODE", description = "decoding mode; auto = the registry's auto mode, "
+            + "else the best available (default: ${DEFAULT-VALUE})")
+    String mode = "auto";
+
+    @Option(names = "--parallel", paramLabel = "N", description = "requests decoded at once, each with its own KV "
+            + "cache (default: ${DEFAULT-VALUE})")
+    int parallel = 1;
+
+    @Option(names = "--queue", paramLabel = "N", description = "requests that may wait for a slot; more get HTTP 429 "
+            + "(default: ${DEFAULT-VALUE})")
+    int queue = 16;
+
+    @Option(names = "--max-body", paramLabel = "BYTES", description = "largest request body; larger gets HTTP 413 "
+            + "(default: ${DEFAULT-VALUE})")
+    int maxBody = ServerOptions.DEFAULT_MAX_BODY;
+
+    private final ModelOpener opener;
+    /** Counted down to stop serving: by the JVM's shutdown hook (Ctrl-C), or by a test. */
+    final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch closed = new CountDownLatch(1);
+    /** The running server, for tests (null before it is up and after it is closed). */
+    volatile OpenAiServer running;
+
+    public ServeCommand() {
+        this(LoadedModel::open);
+    }
+
+    ServeCommand(ModelOpener opener) {
+        this.opener = opener;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (host == null || host.isBlank()) {
+            throw new RsdException("--host must not be empty");
+        }
+        // Check the server's numbers before spending seconds on loading the model.
+        new ServerOptions(host, port, parallel, queue, maxBody, 2, "check", 1000);
+        PrintWriter out = spec.commandLine().getOut();
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                closed.await(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "rsd-serve-shutdown");
+        try (Models models = new Models(modelOptions, opener)) {
+            ModeResources resources = models.resources();
+            String chosen = chooseMode(mode, Modes.available(resources));
+            int context = models.target.model().contextLength();
+            ServerOptions options = new ServerOptions(host, port, parallel, queue, maxBody, context,
+                    modelId(models.target.path()), 1000);
+            try (OpenAiServer server = OpenAiServer.start(options, () -> Modes.decoder(chosen, resources), System.err)) {
+                Runtime.getRuntime().addShutdownHook(hook);
+                out.printf("rsd serve: %s, mode %s, context %d tokens, --parallel %d, --queue %d%n",
+                        models.target.path(), chosen, context, parallel, queue);
+                out.printf("rsd serve: listening on %s  (OpenAI base URL; try: curl %s/models)  Ctrl-C stops%n",
+                        server.baseUrl(), server.baseUrl());
+                if (!server.isLoopback()) {
+                    spec.commandLine().getErr().println("rsd serve: warning: " + host + " is reachable from other "
+                            + "machines and the API has no authentication");
+                }
+                out.flush();
+                running = server;
+                stop.await();
+                running = null;
+            }
+        } finally {
+            closed.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                // The JVM is already shutting down (the hook is what stopped us), or it was never added.
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * "auto" is the registry's auto mode when it has one, else the first available of
+     * {@link #AUTO_PREFERENCE} (rules need no extra model, so they are always possible). Any other name is
+     * returned as it is: the registry checks it when the decoders are built, with its own message (an
+     * unknown mode, or mode draft without a draft model).
+     */
+    static String chooseMode(String requested, List<String> available) {
+        if (!"auto".equals(requested)) {
+            return requested;
+        }
+        for (String m : AUTO_PREFERENCE) {
+            if (available.contains(m)) {
+                return m;
+            }
+        }
+        return available.get(0);
+    }
+
+    /** The id clients see in /v1/models: the file name without .gguf. */
+    static String modelId(Path model) {
+        String name = model.getFileName().toString();
+        return name.endsWith(".gguf") ? name.substring(0, name.length() - 5) : name;
+    }
+}

@@ -1,0 +1,117 @@
+package rsd.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import rsd.gguf.GgmlType;
+import rsd.gguf.GgufFile;
+import rsd.model.LlamaModel;
+import rsd.model.RandomLlama;
+import rsd.model.Session;
+import rsd.model.TestModels;
+
+class EngineCommandsTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static synchronized Run rsd(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void randomModelThenInspect() {
+        Path f = dir.resolve("tiny.gguf");
+        Run made = rsd("random-model", f.toString(), "--preset", "tiny", "--type", "Q8_0", "--seed", "3");
+        assertThat(made.code()).as(made.err()).isZero();
+        Run r = rsd("inspect", "--model", f.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("general.architecture").contains("\"llama\"").contains("blk.1.ffn_down.weight")
+                .contains("Q8_0").contains("parameters: 123,200");
+        try (GgufFile g = GgufFile.open(f)) {
+            assertThat(g.getList("tokenizer.ggml.tokens")).hasSize(384).element(32).isEqualTo("Ġ");
+            assertThat(g.getString("tokenizer.ggml.pre")).isEqualTo("llama-bpe");
+            assertThat(g.getLong("tokenizer.ggml.bos_token_id", -1)).isEqualTo(RandomLlama.BOS);
+        }
+    }
+
+    @Test
+    void quantizeKeepsTheModelCloseAndRefusesToOverwriteItsInput() {
+        Path in = TestModels.writeRandomLlama(dir, RandomLlama.Spec.tiny(), Map.of());
+        Path out = dir.resolve("q8.gguf");
+        Run r = rsd("quantize", in.toString(), out.toString(), "--type", "Q8_0");
+        assertThat(r.code()).as(r.err()).isZero();
+        try (LlamaModel a = LlamaModel.load(in, 1, 0); LlamaModel b = LlamaModel.load(out, 1, 0);
+                Session sa = a.newSession(16); Session sb = b.newSession(16)) {
+            assertThat(b.gguf().tensor("blk.0.attn_q.weight").type()).isEqualTo(GgmlType.Q8_0);
+            assertThat(b.gguf().tensor("blk.0.attn_norm.weight").type()).isEqualTo(GgmlType.F32);
+            assertThat(b.gguf().metadata().get("tokenizer.ggml.tokens")).isEqualTo(a.gguf().metadata().get("tokenizer.ggml.tokens"));
+            float[] la = sa.forward(new int[] {256, 1, 2, 3}, 0)[3];
+            float[] lb = sb.forward(new int[] {256, 1, 2, 3}, 0)[3];
+            double worst = 0, scale = 0;
+            for (int i = 0; i < la.length; i++) {
+                worst = Math.max(worst, Math.abs(la[i] - lb[i]));
+                scale = Math.max(scale, Math.abs(la[i]));
+            }
+            assertThat(worst / scale).isLessThan(0.05).isGreaterThan(0); // quantized: close, not identical
+        }
+        long before = in.toFile().length();
+        Run same = rsd("quantize", in.toString(), in.toString(), "--type", "Q4_0");
+        assertThat(same.code()).isEqualTo(2);
+        assertThat(same.err()).contains("OUT is the input file");
+        assertThat(in.toFile().length()).isEqualTo(before);
+        Run bad = rsd("quantize", in.toString(), dir.resolve("x.gguf").toString(), "--type", "Q5_K");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--type Q5_K");
+    }
+
+    @Test
+    void badFilesAreOneLineErrorsWithExitCode2() throws Exception {
+        Path junk = Files.writeString(dir.resolve("junk.gguf"), "hello, not a model");
+        Run r = rsd("inspect", "--model", junk.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("rsd: " + junk).contains("wrong magic").doesNotContain("\n").doesNotContain("Exception");
+    }
+
+    @Test
+    void benchEngineWritesTheJsonFields() throws Exception {
+        Path f = TestModels.writeRandomLlama(dir, RandomLlama.Spec.tiny().withTypes(GgmlType.Q8_0, GgmlType.Q8_0), Map.of());
+        Run r = rsd("bench-engine", "--model", f.toString(), "--threads", "2", "--repeats", "3", "--position", "20", "--bandwidth-mib", "64", "--json", "-");
+        assertThat(r.code()).as(r.err()).isZero();
+        String[] lines = r.out().strip().split("\n");
+        JsonNode j = new ObjectMapper().readTree(lines[lines.length - 1]);
+        for (String key : new String[] {"decode_tokens_per_second", "prefill_tokens_per_second", "weights_bytes", "memory_bandwidth_gbs"}) {
+            assertThat(j.get(key).asDouble()).as(key).isPositive();
+        }
+        for (String t : new String[] {"1", "2", "4", "8", "16"}) {
+            assertThat(j.get("forward_ms").get(t).asDouble()).as("forward_ms " + t).isPositive();
+            assertThat(j.get("cost_ratio").get(t).asDouble()).as("cost_ratio " + t).isPositive();
+        }
+        assertThat(j.get("cost_ratio").get("1").asDouble()).isEqualTo(1.0);
+        assertThat(r.err()).contains("T=16");
+    }
+}
