@@ -35,14 +35,14 @@ final class BraceRule extends Rule {
         String word = CodeText.firstWord(code);
         char last = code.isEmpty() ? ' ' : code.charAt(code.length() - 1);
         if (last == ')' && (CloseRule.C_HEADERS.contains(word) || looksLikeDeclaration(code, word))) {
-            return new Guess(" {\n", indentation + unit + "x");
+            return new Guess(" {\n", indentation + unit + "x", "header");
         }
         boolean value = Character.isLetterOrDigit(last) || last == '_' || last == ')' || last == ']'
                 || last == '"' || last == '\'';
         boolean statement = last == ')' || word.equals("return") || word.equals("throw") || code.contains(" = ");
         if (value && statement && !CloseRule.C_HEADERS.contains(word) && !code.startsWith("@") && !code.startsWith("*")
                 && !code.startsWith("/") && code.indexOf(' ') > 0) {
-            return new Guess(";\n", indentation + "x");
+            return new Guess(";\n", indentation + "x", "statement");
         }
         return null;
     }
@@ -75,6 +75,6 @@ final class BraceRule extends Rule {
         if (shallower == null || shallower.isEmpty()) {
             return null;
         }
-        return new Guess(shallower + "}\n", shallower + "x");
+        return new Guess(shallower + "}\n", shallower + "x", "block-end");
     }
 }

@@ -74,16 +74,16 @@ final class CloseRule extends Rule {
                 return null; // a line without brackets may go on with an operator: no safe guess
             }
             if (header && !code.startsWith("@") && !(word.equals("class") && brackets.isEmpty() && code.equals("class"))) {
-                return new Guess(closing + ":\n", indentation + unit + "x");
+                return new Guess(closing + ":\n", indentation + unit + "x", brackets.isEmpty() ? "bare-header" : "header");
             }
-            return new Guess(closing + "\n", indentation + "x");
+            return new Guess(closing + "\n", indentation + "x", quote.isEmpty() ? "line" : "string");
         }
         if (closing.isEmpty()) {
             return null; // C-family statements without brackets: the brace rule's business
         }
         if (C_HEADERS.contains(word) && brackets.startsWith("(")) {
-            return new Guess(closing + " {\n", indentation + unit + "x");
+            return new Guess(closing + " {\n", indentation + unit + "x", "c-header");
         }
-        return new Guess(closing + ";\n", indentation + "x");
+        return new Guess(closing + ";\n", indentation + "x", "c-statement");
     }
 }

@@ -29,12 +29,12 @@ final class DocstringRule extends Rule {
             if (line == null || line.strip().startsWith(">>>") || line.contains(quote)) {
                 return null; // an example's output line comes next, or the docstring only just opened
             }
-            return new Guess(indentation + quote + "\n" + indentation, "x");
+            return new Guess(indentation + quote + "\n" + indentation, "x", CodeText.endsWithBlankLine(text) ? "after-blank" : "after-line");
         }
         if (current.contains(quote) && current.length() > indentation.length() + 30
                 && Character.isLetter(current.charAt(current.length() - 1))) {
             // a one-line docstring that has said enough: the full stop merges with the closing quotes
-            return new Guess("." + quote + "\n" + indentation, "x");
+            return new Guess("." + quote + "\n" + indentation, "x", "one-line");
         }
         return null;
     }

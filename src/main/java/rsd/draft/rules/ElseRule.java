@@ -38,8 +38,8 @@ final class ElseRule extends Rule {
         String unit = CodeText.indentUnit(text);
         String word = CodeText.firstWord(CodeText.code(header));
         return switch (word) {
-            case "if", "elif" -> new Guess(headerIndent + "else:\n", headerIndent + unit + "x");
-            case "try", "except" -> new Guess(headerIndent + "except", " Exception");
+            case "if", "elif" -> new Guess(headerIndent + "else:\n", headerIndent + unit + "x", "else");
+            case "try", "except" -> new Guess(headerIndent + "except", " Exception", "except");
             default -> null;
         };
     }

@@ -70,7 +70,9 @@ final class IdiomRule extends Rule {
         }
         boolean python = CodeText.language(text) == CodeText.Language.PYTHON;
         String indentation = CodeText.indentation(line);
-        for (Idiom idiom : python ? PYTHON : C_FAMILY) {
+        List<Idiom> idioms = python ? PYTHON : C_FAMILY;
+        for (int index = 0; index < idioms.size(); index++) {
+            Idiom idiom = idioms.get(index);
             if (!idiom.line().matcher(line).find()) {
                 continue;
             }
@@ -85,7 +87,7 @@ final class IdiomRule extends Rule {
                 }
             }
             String lookahead = idiom.lookahead().startsWith("    ") ? indentation + idiom.lookahead() : idiom.lookahead();
-            return new Guess(chosen, lookahead);
+            return new Guess(chosen, lookahead, (python ? "py" : "c") + index);
         }
         return null;
     }

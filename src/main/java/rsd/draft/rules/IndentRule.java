@@ -57,6 +57,6 @@ final class IndentRule extends Rule {
         if (next == null || next.isEmpty()) {
             return null;
         }
-        return new Guess(next, WORD);
+        return new Guess(next, WORD, CodeText.endsWithBlankLine(text) ? "after-blank" : python ? "py" : "c");
     }
 }

@@ -2,11 +2,16 @@ package rsd.draft.rules;
 
 import rsd.draft.Draft;
 import rsd.draft.DraftContext;
-import rsd.draft.Drafter;
+import rsd.draft.GradedDrafter;
 
-/** A named rule: decides from the decoded text, emits exact ids through {@link TokenGuesses}. */
-abstract class Rule implements Drafter {
+/**
+ * A named rule: decides from the decoded text, emits exact ids through {@link TokenGuesses}. Each guess
+ * carries a grade (which idiom, header or plain line, ...) so that the auto speculator learns acceptance
+ * per kind of guess, not per rule only.
+ */
+abstract class Rule implements GradedDrafter {
     private final String name;
+    private String lastGrade = "";
 
     Rule(String name) {
         this.name = name;
@@ -33,13 +38,22 @@ abstract class Rule implements Drafter {
         if (ids.length == 0) {
             return Draft.EMPTY;
         }
+        lastGrade = g.grade();
         if (ids.length > maxTokens) {
             ids = java.util.Arrays.copyOf(ids, maxTokens);
         }
         return Draft.of(name, ids);
     }
 
-    /** Guessed text plus the text assumed to follow it. */
-    record Guess(String text, String lookahead) {
+    @Override
+    public final String lastGrade() {
+        return lastGrade;
+    }
+
+    /** Guessed text, the text assumed to follow it, and the kind of guess. */
+    record Guess(String text, String lookahead, String grade) {
+        Guess(String text, String lookahead) {
+            this(text, lookahead, "");
+        }
     }
 }

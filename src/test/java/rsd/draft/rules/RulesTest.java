@@ -147,4 +147,18 @@ class RulesTest {
         Draft d = rule("docstring").propose(new GrowingContext(TOK, TOK.encode(text)), 1);
         assertThat(d.tokens()).hasSize(1);
     }
+
+    @Test
+    void rulesGradeTheirGuessesSoAutoLearnsEachKindApart() {
+        var idiom = (rsd.draft.GradedDrafter) rule("idiom");
+        idiom.propose(new GrowingContext(TOK, TOK.encode("from os")), 4);
+        String fromImport = idiom.lastGrade();
+        idiom.propose(new GrowingContext(TOK, TOK.encode("    if x is")), 4);
+        assertThat(idiom.lastGrade()).isNotEqualTo(fromImport).isNotEmpty();
+        var close = (rsd.draft.GradedDrafter) rule("close");
+        close.propose(new GrowingContext(TOK, TOK.encode("def fibonacci(n")), 4);
+        assertThat(close.lastGrade()).isEqualTo("header");
+        close.propose(new GrowingContext(TOK, TOK.encode("    x = foo(bar[i")), 4);
+        assertThat(close.lastGrade()).isEqualTo("line");
+    }
 }
