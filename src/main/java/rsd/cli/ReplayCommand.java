@@ -63,6 +63,14 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "cost(T) relative to one token, as measured by the calibration or bench-engine (default: ${DEFAULT-VALUE})")
     String costCurve;
 
+    @Option(names = "--cost-model", paramLabel = "FILE",
+            description = "project with the cost curve of this GGUF on this machine (calibrated once and cached), "
+                + "instead of --cost-curve")
+    Path costModel;
+
+    @Option(names = "--threads", defaultValue = "0", description = "threads for --cost-model (default: all cores)")
+    int threads;
+
     @Option(names = "--modes", split = ",", defaultValue = "rules,lookup,patterns,indent,auto", paramLabel = "M,M",
             description = "modes to replay (default: ${DEFAULT-VALUE})")
     List<String> modes;
@@ -81,7 +89,7 @@ public final class ReplayCommand implements Callable<Integer> {
         if (gamma < 1) {
             throw new RsdException("--gamma must be >= 1, got " + gamma);
         }
-        CostModel cost = CostModel.parseCurve(costCurve, "--cost-curve");
+        CostModel cost = costModel == null ? CostModel.parseCurve(costCurve, "--cost-curve") : calibrate();
         Tokenizer tokenizer = ModelTokenizer.load(model);
         List<int[][]> items = dataset != null ? fromDataset(tokenizer) : fromCorpus(tokenizer);
         PrintWriter out = spec.commandLine().getOut();
@@ -108,6 +116,17 @@ public final class ReplayCommand implements Callable<Integer> {
         ruleLines.forEach(out::println);
         out.flush();
         return 0;
+    }
+
+    /** The cached or freshly measured cost curve of --cost-model on this machine. */
+    private CostModel calibrate() {
+        if (!Files.isRegularFile(costModel)) {
+            throw new RsdException("cost model file " + costModel + " does not exist");
+        }
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        try (rsd.model.LlamaModel m = rsd.model.LlamaModel.load(costModel, n, 0)) {
+            return CostModel.forModel(m, System.err);
+        }
     }
 
     private Speculator speculator(String mode, Tokenizer tokenizer, CostModel cost) {

@@ -48,6 +48,21 @@ class ReplayCommandTest {
     }
 
     @Test
+    void projectsWithTheCalibratedCurveOfAnotherModel(@TempDir Path dir) throws Exception {
+        Path model = TestModels.writeRandomLlama(dir, TestModels.tiny(), Map.of());
+        Path data = dir.resolve("he.jsonl");
+        Files.writeString(data, "{\"prompt\": \"def f(x):\\n\", \"canonical_solution\": \"    return x\\n\"}\n");
+        Outcome o = run("replay", "--model", model.toString(), "--dataset", data.toString(), "--modes", "auto",
+                "--cost-model", model.toString(), "--threads", "1");
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(o.out()).contains("cost curve T=1:1.00 T=2:", "auto");
+        Outcome missing = run("replay", "--model", model.toString(), "--dataset", data.toString(),
+                "--cost-model", dir.resolve("none.gguf").toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("none.gguf");
+    }
+
+    @Test
     void badInputIsOneLine(@TempDir Path dir) throws Exception {
         Path model = TestModels.writeRandomLlama(dir, TestModels.tiny(), Map.of());
         Outcome neither = run("replay", "--model", model.toString());
