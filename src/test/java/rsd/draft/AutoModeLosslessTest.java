@@ -23,7 +23,8 @@ import rsd.testing.TestTarget;
 
 /**
  * The auto speculator on the real engine: with a source that proposes garbage every step and a cost
- * curve cheap enough that guessing is always tried, the output is token for token standard decoding's.
+ * curve cheap enough that guessing is always tried, the output is token for token standard decoding's,
+ * including the steps where disagreeing sources were verified as a token tree.
  */
 class AutoModeLosslessTest {
     static final int MAX_TOKENS = 48;
@@ -68,6 +69,7 @@ class AutoModeLosslessTest {
         sources.add(new Garbage());
         AutoSpeculator auto = new AutoSpeculator(sources, cheap);
         long steps = 0;
+        long treeSteps = 0;
         try (Decoder standard = Modes.decoder(Modes.STANDARD, res);
              Decoder guessing = new Decoder(target.model(), target.tokenizer(), auto, "auto+garbage")) {
             for (Problem p : Datasets.builtin()) {
@@ -78,8 +80,11 @@ class AutoModeLosslessTest {
                 assertThat(r.tokenIds()).as(p.taskId()).isEqualTo(plain.tokenIds());
                 assertThat(r.text()).isEqualTo(plain.text());
                 steps += r.forwardPasses();
+                // steps that verified more than the followed branch: several branches in one forward
+                treeSteps += r.steps().stream().filter(t -> t.treeSize() > t.guessed().length).count();
             }
         }
+        assertThat(treeSteps).as("token-tree steps").isGreaterThan(0);
         long[] garbage = auto.verifiedAndProposed().get("garbage");
         assertThat(garbage[1]).isGreaterThan(steps / 2); // it proposed nearly every step
         assertThat(garbage[0]).isLessThan(Math.max(10, garbage[1] / 20)); // but was rarely verified
