@@ -191,7 +191,8 @@ public final class BenchReport {
                     .append(Html.fmt(sp, 2)).append("\u00d7</td><td>")
                     .append(Html.count(m.path("forward_passes").asLong())).append("</td><td>")
                     .append(Html.fmt(num(m, "tokens_per_forward"), 2)).append("</td><td>")
-                    .append(isStandard(m) ? "\u2013" : Html.pct(num(m, "acceptance_rate")) + " <span class=\"muted\">("
+                    .append(isStandard(m) ? "\u2013" : m.path("drafted_tokens").asLong() == 0 ? "no guesses"
+                            : Html.pct(num(m, "acceptance_rate")) + " <span class=\"muted\">("
                             + Html.count(m.path("accepted_tokens").asLong()) + " / "
                             + Html.count(m.path("drafted_tokens").asLong()) + ")</span>").append("</td><td>");
             if (isStandard(m)) {

@@ -95,9 +95,7 @@ final class Glyphs {
         if (text == null) {
             for (byte b : bytes) {
                 int v = b & 0xff;
-                if (v >= 0x20 && v < 0x7f) {
-                    appendEscaped(sb, v);
-                } else if (v < 0x80) {
+                if (v < 0x80) {
                     appendEscaped(sb, v);
                 } else {
                     sb.append(String.format("\\x%02X", v));

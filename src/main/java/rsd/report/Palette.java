@@ -16,17 +16,17 @@ final class Palette {
     }
 
     /**
-     * Pastel background {@code i} of {@code n}. Hues step by the golden angle, so neighbours in the cycle
-     * (neighbouring tokens) always differ strongly whatever n is.
+     * Pastel background {@code i}. Hues step by the golden angle, so neighbours in the cycle (neighbouring
+     * tokens) differ strongly whatever the palette size.
      */
-    static String pastel(int i, int n) {
+    static String pastel(int i) {
         double hue = (i * 137.508) % 360;
         int light = i % 2 == 0 ? 88 : 82;
         return String.format(Locale.ROOT, "hsl(%.0f,70%%,%d%%)", hue, light);
     }
 
-    /** Neutral background {@code i} of {@code n} for traces, where colour is kept for accepted/rejected. */
-    static String neutral(int i, int n) {
+    /** Neutral background {@code i} for traces, where colour is kept for accepted/rejected. */
+    static String neutral(int i) {
         int light = i % 2 == 0 ? 95 - (i / 2) % 3 : 87 - (i / 2) % 3;
         return String.format(Locale.ROOT, "hsl(212,14%%,%d%%)", light);
     }

@@ -54,13 +54,23 @@ public final class TokenView {
     final List<RuleRow> rules;
     final List<SpaceRow> spaces;
 
-    private TokenView(String source, Trace trace, List<Tok> prompt, List<Tok> body) {
+    /**
+     * The whitespace-only tokens a vocabulary holds, by kind: how many, and which widths (in characters) exist.
+     * Shows at a glance up to which indentation the model writes in one token.
+     */
+    record VocabSpaces(String kind, int count, List<Integer> widths) {
+    }
+
+    final List<VocabSpaces> vocabSpaces;
+
+    private TokenView(Tokenizer tokenizer, String source, Trace trace, List<Tok> prompt, List<Tok> body) {
         this.source = source;
         this.trace = trace;
         this.prompt = prompt;
         this.body = body;
         this.rules = trace == null ? List.of() : ruleRows(trace.steps());
         this.spaces = spaceRows(prompt, body);
+        this.vocabSpaces = vocabSpaces(tokenizer);
     }
 
     /**
@@ -73,7 +83,7 @@ public final class TokenView {
         for (int i = 0; i < ids.length; i++) {
             body.add(tok(tokenizer, ids[i], Role.TEXT, null, -1, source + " token " + i));
         }
-        return new TokenView(source, null, List.of(), body);
+        return new TokenView(tokenizer, source, null, List.of(), body);
     }
 
     /**
@@ -99,7 +109,7 @@ public final class TokenView {
                 body.add(tok(tokenizer, st.modelToken(), Role.MODEL, null, s, where));
             }
         }
-        return new TokenView(source, trace, prompt, body);
+        return new TokenView(tokenizer, source, trace, prompt, body);
     }
 
     private static Tok tok(Tokenizer tokenizer, int id, Role role, String rule, int step, String where) {
@@ -216,6 +226,46 @@ public final class TokenView {
         rows.sort(Comparator.comparing(SpaceRow::kind).thenComparingInt(SpaceRow::width)
                 .thenComparingInt(SpaceRow::id));
         return List.copyOf(rows);
+    }
+
+    static List<VocabSpaces> vocabSpaces(Tokenizer tokenizer) {
+        Map<String, java.util.TreeSet<Integer>> widths = new java.util.TreeMap<>();
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        for (int id = 0; id < tokenizer.vocabSize(); id++) {
+            if (tokenizer.isSpecial(id)) {
+                continue;
+            }
+            byte[] b = tokenizer.tokenBytes(id);
+            if (Glyphs.isWhitespaceOnly(b)) {
+                String k = kind(b);
+                counts.merge(k, 1, Integer::sum);
+                widths.computeIfAbsent(k, x -> new java.util.TreeSet<>()).add(b.length);
+            }
+        }
+        List<VocabSpaces> out = new ArrayList<>();
+        counts.forEach((k, n) -> out.add(new VocabSpaces(k, n, List.copyOf(widths.get(k)))));
+        return List.copyOf(out);
+    }
+
+    /** "1-16, 18, 20-23": runs of consecutive widths written as ranges. */
+    static String ranges(List<Integer> sorted) {
+        StringBuilder sb = new StringBuilder();
+        int i = 0;
+        while (i < sorted.size()) {
+            int j = i;
+            while (j + 1 < sorted.size() && sorted.get(j + 1) == sorted.get(j) + 1) {
+                j++;
+            }
+            if (!sb.isEmpty()) {
+                sb.append(", ");
+            }
+            sb.append(sorted.get(i));
+            if (j > i) {
+                sb.append(j == i + 1 ? ", " : "\u2013").append(sorted.get(j));
+            }
+            i = j + 1;
+        }
+        return sb.toString();
     }
 
     static String kind(byte[] b) {

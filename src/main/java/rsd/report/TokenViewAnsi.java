@@ -119,5 +119,10 @@ final class TokenViewAnsi {
         if (v.spaces.isEmpty()) {
             sb.append("  (none)\n");
         }
+        sb.append("  in the vocabulary:");
+        for (TokenView.VocabSpaces r : v.vocabSpaces) {
+            sb.append(String.format(Locale.ROOT, "%n    %-9s %6d tokens, widths %s", r.kind(), r.count(), TokenView.ranges(r.widths())));
+        }
+        sb.append('\n');
     }
 }

@@ -52,7 +52,7 @@ final class TokenViewHtml {
         StringBuilder c = new StringBuilder(TOKEN_CSS);
         for (int i = 0; i < colors; i++) {
             c.append(".c").append(i).append("{background:")
-                    .append(v.isTrace() ? Palette.neutral(i, colors) : Palette.pastel(i, colors)).append("}");
+                    .append(v.isTrace() ? Palette.neutral(i) : Palette.pastel(i)).append("}");
         }
         c.append('\n');
         for (int i = 0; i < Math.max(1, v.rules.size()); i++) {
@@ -72,10 +72,8 @@ final class TokenViewHtml {
             return "";
         }
         StringBuilder s = new StringBuilder(" \u00b7 ");
-        var it = settings.fields();
         boolean first = true;
-        while (it.hasNext()) {
-            var e = it.next();
+        for (var e : settings.properties()) {
             if (!first) {
                 s.append(", ");
             }
@@ -121,6 +119,11 @@ final class TokenViewHtml {
         card("guesses accepted", Html.count(accepted) + " / " + Html.count(accepted + rejected)
                 + (accepted + rejected == 0 ? "" : " (" + Html.pct((double) accepted / (accepted + rejected)) + ")"),
                 "card-acceptance");
+        long tree = v.trace.steps().stream().mapToLong(st -> st.treeSize()).sum();
+        if (tree > accepted + rejected) {
+            // Tree verification checks alternatives too; only the followed branch is drawn above.
+            card("guesses verified (all branches)", Html.count(tree), "card-tree");
+        }
         if (sum.has("tokens_per_second")) {
             card("tokens / s", Html.fmt(sum.path("tokens_per_second").asDouble(), 1), "card-tps");
         }
@@ -261,7 +264,9 @@ final class TokenViewHtml {
                 sb.append("<span class=\"").append(run.kind() == Glyphs.Kind.NEWLINE ? "nl" : "ws").append("\">")
                         .append(Html.esc(run.text())).append("</span>");
             }
-            sb.append("</span> <code>").append(Html.esc(Glyphs.literal(r.bytes()))).append("</code></td><td class=\"l\">")
+            // Escapes say what a newline or tab token holds; a run of spaces says it better as dots.
+            sb.append("</span>").append(r.kind().equals("spaces") ? ""
+                    : " <code>" + Html.esc(Glyphs.literal(r.bytes())) + "</code>").append("</td><td class=\"l\">")
                     .append(r.kind()).append("</td><td>").append(r.width()).append("</td><td>").append(r.id()).append("</td>");
             if (trace) {
                 sb.append("<td>").append(Html.count(r.inPrompt())).append("</td><td>").append(Html.count(r.inBody()))
@@ -278,7 +283,14 @@ final class TokenViewHtml {
         }
         sb.append("</tbody></table>\n<p class=\"note\">").append(Html.count(total)).append(" of ").append(Html.count(all))
                 .append(" tokens are whitespace only. Llama 3 writes an indentation of N spaces as one token of N\u22121 ")
-                .append("spaces; the last space joins the next word (\u00b7return).</p></section>\n");
+                .append("spaces; the last space joins the next word (\u00b7return).</p>\n");
+        sb.append("<h2 class=\"sub2\">In the vocabulary</h2>\n<table id=\"vocab-spaces\"><thead><tr><th>Kind</th>")
+                .append("<th>Tokens</th><th class=\"l\">Widths present (characters)</th></tr></thead><tbody>\n");
+        for (TokenView.VocabSpaces r : v.vocabSpaces) {
+            sb.append("<tr><td>").append(r.kind()).append("</td><td>").append(Html.count(r.count()))
+                    .append("</td><td class=\"l wrap\">").append(TokenView.ranges(r.widths())).append("</td></tr>\n");
+        }
+        sb.append("</tbody></table></section>\n");
     }
 
     private static final String TOKEN_CSS = """
@@ -307,6 +319,8 @@ final class TokenViewHtml {
             .sw{display:inline-block;width:12px;height:12px;border-radius:3px;background:var(--rc);vertical-align:-1px;margin-right:5px}
             .toggle{margin-left:auto;color:var(--muted)}
             td code{white-space:pre}
+            td.wrap{white-space:normal}
+            h2.sub2{font-size:14px;margin:18px 0 8px}
             .sample{font-family:"DejaVu Sans Mono",monospace;padding:1px 3px}
             #inspector{position:fixed;left:0;right:0;bottom:0;background:#24292f;color:#f6f8fa;padding:6px 32px;
               font-family:"DejaVu Sans Mono",monospace;font-size:13px;white-space:pre}

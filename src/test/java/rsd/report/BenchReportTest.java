@@ -96,6 +96,16 @@ class BenchReportTest {
     }
 
     @Test
+    void aModeThatNeverGuessedSaysSo() {
+        ObjectNode bench = sample();
+        ((ObjectNode) bench.path("modes").get(1)).put("drafted_tokens", 0).put("accepted_tokens", 0).put("acceptance_rate", 0.0)
+                .putObject("per_rule");
+        String html = BenchReport.html(bench);
+        assertThat(html).containsPattern("</span>rules</td>.*<td>no guesses</td>");
+        assertThat(html).doesNotContain("data-mode=\"rules\"");
+    }
+
+    @Test
     void verdictThresholds() {
         assertThat(BenchReport.verdict(100, 50)).isEqualTo("earns its keep");
         assertThat(BenchReport.verdict(100, 49)).isEqualTo("marginal");

@@ -52,6 +52,21 @@ class TokenViewTest {
     }
 
     @Test
+    void vocabularyWhitespaceIsSummarisedByWidth() {
+        assertThat(TokenView.ranges(List.of(1, 2, 3, 5, 7, 8, 10))).isEqualTo("1\u20133, 5, 7, 8, 10");
+        assertThat(TokenView.ranges(List.of())).isEmpty();
+        List<TokenView.VocabSpaces> rows = TokenView.vocabSpaces(TOK);
+        TokenView.VocabSpaces spaces = rows.stream().filter(r -> r.kind().equals("spaces")).findFirst().orElseThrow();
+        // Counted independently: every non-special id whose piece is spaces only.
+        long expected = java.util.stream.IntStream.range(0, TOK.vocabSize()).filter(id -> !TOK.isSpecial(id))
+                .filter(id -> TOK.piece(id).matches(" +")).count();
+        assertThat(spaces.count()).isEqualTo(expected);
+        assertThat(spaces.widths()).contains(1, 3, 7, 11, 15);
+        String html = TokenView.ofIds(TOK, TOK.encode("x = 1\n"), "s").toHtml(4);
+        assertThat(html).contains("<table id=\"vocab-spaces\">").contains("<tr><td>spaces</td><td>" + Html.count(expected) + "</td>");
+    }
+
+    @Test
     void neighboursAlternateThroughThePalette() {
         for (int colors : new int[] {2, 5, 20}) {
             List<Shown> shown = PageTokens.in(TokenView.ofIds(TOK, TOK.encode(SOURCE), "s").toHtml(colors), "tokens");
@@ -145,6 +160,21 @@ class TokenViewTest {
 
     private static long n(String s) {
         return Long.parseLong(s.replace(",", ""));
+    }
+
+    @Test
+    void treeVerificationIsCountedApart() throws Exception {
+        String header = "{\"type\":\"header\",\"model\":\"m\",\"mode\":\"tree\",\"prompt\":\"\",\"prompt_ids\":[]}\n";
+        String chain = header + "{\"type\":\"step\",\"guessed\":[5,6],\"rules\":[\"a\",\"b\"],\"accepted\":1,"
+                + "\"model_token\":7,\"tree_size\":2}\n";
+        String tree = chain.replace("\"tree_size\":2", "\"tree_size\":9");
+        assertThat(view(chain)).doesNotContain("card-tree");
+        assertThat(view(tree)).contains("id=\"card-tree\"><div class=\"v\">9</div>");
+    }
+
+    private static String view(String jsonl) throws Exception {
+        Trace t = Trace.parse(new java.io.BufferedReader(new java.io.StringReader(jsonl)), "t.jsonl");
+        return TokenView.ofTrace(TOK, t, "t.jsonl").toHtml(4);
     }
 
     @Test
