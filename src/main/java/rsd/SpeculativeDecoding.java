@@ -25,8 +25,9 @@ import rsd.model.LanguageModel;
  * }
  * </pre>
  *
- * Speculative generation uses the rule mode ({@code auto}, the cost-model rule speculator, unless the builder says otherwise) when
- * {@code useRuleBasedOnly} is true, else the small model as a classic draft model. Output is the same as
+ * Speculative generation uses a rule mode when {@code useRuleBasedOnly} is true ({@code auto}, the
+ * cost-model rule speculator, unless the builder says otherwise), else the small model as a classic
+ * draft model. Output is the same as
  * standard decoding (greedy: token for token; sampling: the same distribution). One generation at a
  * time per instance.
  */
