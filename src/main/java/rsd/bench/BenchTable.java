@@ -24,14 +24,21 @@ public final class BenchTable {
                     100 * m.acceptanceRate(), identical));
         }
         Map<String, RuleStats> rules = new TreeMap<>();
+        Map<String, Long> tokens = new TreeMap<>();
         for (ModeSummary m : modes) {
-            m.perRule().forEach((rule, s) -> rules.put(m.mode() + "/" + rule, s));
+            m.perRule().forEach((rule, s) -> {
+                rules.put(m.mode() + "/" + rule, s);
+                tokens.put(m.mode() + "/" + rule, m.totalTokens());
+            });
         }
         if (!rules.isEmpty()) {
             sb.append(System.lineSeparator());
-            sb.append(String.format(Locale.ROOT, "%-24s %9s %9s %8s%n", "mode/rule", "drafted", "accepted", "accept"));
-            rules.forEach((name, s) -> sb.append(String.format(Locale.ROOT, "%-24s %9d %9d %7.1f%%%n", name,
-                    s.drafted(), s.accepted(), 100 * s.acceptanceRate())));
+            // saved/100: forward passes saved per 100 generated tokens (one per accepted guessed token)
+            sb.append(String.format(Locale.ROOT, "%-24s %9s %9s %8s %10s%n", "mode/rule", "drafted", "accepted", "accept",
+                    "saved/100"));
+            rules.forEach((name, s) -> sb.append(String.format(Locale.ROOT, "%-24s %9d %9d %7.1f%% %10.1f%n", name,
+                    s.drafted(), s.accepted(), 100 * s.acceptanceRate(),
+                    tokens.get(name) == 0 ? 0.0 : 100.0 * s.accepted() / tokens.get(name))));
         }
         return sb.toString();
     }

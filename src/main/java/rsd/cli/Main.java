@@ -17,6 +17,7 @@ import rsd.RsdException;
             GenerateCommand.class,
             BenchCommand.class,
             MinePatternsCommand.class,
+            ReplayCommand.class,
             AnalyzeCommand.class,
             PerplexityCommand.class,
             ServeCommand.class,

@@ -99,13 +99,15 @@ class BenchRunnerTest {
             assertThat(mode.has(f)).as(f).isTrue();
         }
         assertThat(mode.get("per_rule").get("oracle").get("drafted").asLong()).isEqualTo(oracle.draftedTokens());
+        assertThat(mode.get("per_rule").get("oracle").get("saved_forwards_per_100_tokens").asDouble())
+                .isCloseTo(100.0 * oracle.acceptedTokens() / oracle.totalTokens(), org.assertj.core.data.Offset.offset(1e-9));
         JsonNode problem = json.get("problems").get(0);
         for (String f : List.of("task_id", "mode", "tokens", "elapsed_s", "tokens_per_second", "forward_passes",
                 "tokens_per_forward", "drafted", "accepted", "identical_to_standard", "per_rule")) {
             assertThat(problem.has(f)).as(f).isTrue();
         }
         assertThat(json.get("problems")).hasSize(12);
-        assertThat(BenchTable.format(summaries)).contains("standard", "oracle", "NO (4)", "oracle/oracle");
+        assertThat(BenchTable.format(summaries)).contains("standard", "oracle", "NO (4)", "oracle/oracle", "saved/100");
     }
 
     @Test
