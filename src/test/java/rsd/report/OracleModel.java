@@ -13,25 +13,59 @@ import rsd.model.Session;
  */
 final class OracleModel implements LanguageModel {
     private final int vocab;
-    private final int[] script;
+    private final List<int[]> scripts;
     private final int endOfText;
+    private final long baseNanos;
+    private final long perTokenNanos;
 
     OracleModel(int vocab, int[] script, int endOfText) {
-        this.vocab = vocab;
-        this.script = script.clone();
-        this.endOfText = endOfText;
+        this(vocab, List.of(script), endOfText, 0, 0);
     }
 
-    /** One-hot logits on the next script token when {@code history} follows the script, else on end-of-text. */
+    /**
+     * Several scripts (one per benchmark problem; the history's prefix picks one) and a simulated forward
+     * cost of {@code baseNanos + perTokenNanos * T} for T tokens, so timings follow a chosen cost(T) curve.
+     */
+    OracleModel(int vocab, List<int[]> scripts, int endOfText, long baseNanos, long perTokenNanos) {
+        this.vocab = vocab;
+        this.scripts = scripts.stream().map(int[]::clone).toList();
+        this.endOfText = endOfText;
+        this.baseNanos = baseNanos;
+        this.perTokenNanos = perTokenNanos;
+    }
+
+    /** One-hot logits on the next script token when {@code history} follows a script, else on end-of-text. */
     float[] logitsAfter(List<Integer> history) {
         int n = history.size();
-        boolean onScript = n <= script.length;
-        for (int i = 0; onScript && i < n; i++) {
-            onScript = history.get(i) == script[i];
-        }
         float[] logits = new float[vocab];
-        logits[onScript && n < script.length ? script[n] : endOfText] = 20f;
+        int next = endOfText;
+        for (int[] script : scripts) {
+            boolean onScript = n <= script.length;
+            for (int i = 0; onScript && i < n; i++) {
+                onScript = history.get(i) == script[i];
+            }
+            if (onScript) {
+                next = n < script.length ? script[n] : endOfText;
+                break;
+            }
+        }
+        logits[next] = 20f;
         return logits;
+    }
+
+    private void spend(int tokens) {
+        long nanos = baseNanos + perTokenNanos * tokens;
+        if (nanos > 0) {
+            long end = System.nanoTime() + nanos;
+            try {
+                Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            while (System.nanoTime() < end) {
+                Thread.onSpinWait();
+            }
+        }
     }
 
     @Override
@@ -41,7 +75,7 @@ final class OracleModel implements LanguageModel {
 
     @Override
     public int contextLength() {
-        return script.length + 64;
+        return scripts.stream().mapToInt(s -> s.length).max().orElse(0) + 512;
     }
 
     @Override
@@ -79,6 +113,7 @@ final class OracleModel implements LanguageModel {
 
         @Override
         public float[][] forward(int[] tokens, int startPos) {
+            spend(tokens.length);
             cache.subList(startPos, cache.size()).clear();
             float[][] out = new float[tokens.length][];
             for (int i = 0; i < tokens.length; i++) {
@@ -96,6 +131,7 @@ final class OracleModel implements LanguageModel {
 
         @Override
         public float[][] forwardTree(int[] tokens, int[] parents, int startPos) {
+            spend(tokens.length);
             cache.subList(startPos, cache.size()).clear();
             List<Integer> prefix = List.copyOf(cache);
             float[][] out = new float[tokens.length][];
