@@ -28,6 +28,7 @@ public record LoadedModel(LanguageModel model, Tokenizer tokenizer, Path path) i
         LlamaModel model = LlamaModel.load(path, threads, maxContext);
         try {
             Tokenizer tokenizer = Tokenizers.fromMetadata(model.gguf().metadata(), path.toString());
+            Tokenizers.validateVocabSize(tokenizer, model.vocabSize(), path.toString());
             return new LoadedModel(model, tokenizer, path);
         } catch (RuntimeException e) {
             model.close();

@@ -44,7 +44,7 @@ public final class MinePatternsCommand implements Callable<Integer> {
             description = "least share of the top continuation, percent (default: ${DEFAULT-VALUE})")
     int minPercent;
 
-    @Option(names = "--max-entries", defaultValue = "30000", description = "entries kept (default: ${DEFAULT-VALUE})")
+    @Option(names = "--max-entries", defaultValue = "16000", description = "entries kept (default: ${DEFAULT-VALUE})")
     int maxEntries;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "output table (.tsv.gz)")

@@ -119,15 +119,13 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * An explicit mode must be available; "auto" is the registry's auto mode when it has one, else the
-     * first available of {@link #AUTO_PREFERENCE} (rules need no extra model, so they are always possible).
+     * "auto" is the registry's auto mode when it has one, else the first available of
+     * {@link #AUTO_PREFERENCE} (rules need no extra model, so they are always possible). Any other name is
+     * returned as it is: the registry checks it when the decoders are built, with its own message (an
+     * unknown mode, or mode draft without a draft model).
      */
     static String chooseMode(String requested, List<String> available) {
         if (!"auto".equals(requested)) {
-            if (!available.contains(requested)) {
-                throw new RsdException("unknown mode '" + requested + "'; available modes: "
-                        + String.join(", ", available) + ", auto");
-            }
             return requested;
         }
         for (String m : AUTO_PREFERENCE) {

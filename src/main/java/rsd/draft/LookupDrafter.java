@@ -20,7 +20,21 @@ public final class LookupDrafter implements GradedDrafter {
     /** Matches longer than this are not measured further. */
     private static final int MAX_MATCH = 32;
 
+    /** How far back the single-token fallback searches. */
+    private static final int SINGLE_TOKEN_WINDOW = 1024;
+
     private final Map<Long, int[]> index = new HashMap<>();
+    private final boolean singleTokenFallback;
+
+    /** With the single-token fallback (for auto, which learns its worth separately). */
+    public LookupDrafter() {
+        this(true);
+    }
+
+    /** @param singleTokenFallback also match on the last token alone when no pair matches */
+    public LookupDrafter(boolean singleTokenFallback) {
+        this.singleTokenFallback = singleTokenFallback;
+    }
     private int[] tokens = new int[256];
     private int indexed;
     private int lastMatchLength;
@@ -64,7 +78,7 @@ public final class LookupDrafter implements GradedDrafter {
         }
         int[] positions = index.get(key(tokens[n - 2], tokens[n - 1]));
         if (positions == null) {
-            return List.of();
+            return singleTokenMatch(n, maxTokens);
         }
         int count = positions[0];
         int best = -1;
@@ -106,10 +120,29 @@ public final class LookupDrafter implements GradedDrafter {
         return out;
     }
 
+    /**
+     * Fallback when the last two tokens never occurred before: the continuation after the most recent
+     * earlier occurrence of the last token alone (graded "1", so auto learns how far to trust it).
+     */
+    private List<Draft> singleTokenMatch(int n, int maxTokens) {
+        if (!singleTokenFallback) {
+            return List.of();
+        }
+        int last = tokens[n - 1];
+        for (int p = n - 2; p >= Math.max(0, n - SINGLE_TOKEN_WINDOW); p--) {
+            if (tokens[p] == last) {
+                matchLengths[0] = 1;
+                lastMatchLength = 1;
+                return List.of(Draft.of(name(), Arrays.copyOfRange(tokens, p + 1, Math.min(n, p + 1 + maxTokens))));
+            }
+        }
+        return List.of();
+    }
+
     @Override
     public String grade(int alternative) {
         int m = matchLengths[alternative];
-        String g = m <= 2 ? "2" : m == 3 ? "3" : m <= 5 ? "4-5" : m <= 8 ? "6-8" : m <= 16 ? "9-16" : "17+";
+        String g = m <= 1 ? "1" : m == 2 ? "2" : m == 3 ? "3" : m <= 5 ? "4-5" : m <= 8 ? "6-8" : m <= 16 ? "9-16" : "17+";
         return alternative == 0 ? g : "alt" + g;
     }
 

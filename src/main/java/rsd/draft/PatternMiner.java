@@ -38,7 +38,7 @@ public final class PatternMiner {
 
     public record Options(int minCount, int minPercent, int maxEntries, long maxBytes) {
         public static Options defaults() {
-            return new Options(12, 45, 30_000, 40L << 20);
+            return new Options(12, 45, 16_000, 40L << 20);
         }
     }
 

@@ -9,8 +9,10 @@ import rsd.tensor.ThreadPool;
 
 /**
  * KV cache and forward passes of one sequence on a {@link LlamaModel}. The cache is preallocated float32,
- * one K and one V array per layer, position-major; node i of a forward is stored in slot startPos + i, so
- * truncating is just lowering {@link #length()}. Activations live in buffers for {@link #MAX_BATCH} rows;
+ * one K and one V array per layer; node i of a forward is stored in slot startPos + i, so truncating is
+ * just lowering {@link #length()}. V is position-major (a weighted sum of rows); K is stored transposed,
+ * component-major, so that the scores of 16 positions come out of one vector FMA per component instead
+ * of one horizontal sum per position. Activations live in buffers for {@link #MAX_BATCH} rows;
  * longer inputs go through the same batched path in chunks. Not thread-safe.
  */
 public final class LlamaSession implements Session {
@@ -127,7 +129,9 @@ public final class LlamaSession implements Session {
             for (int j = 0; j < path.length; j++) {
                 // path[j] >= j because parents precede children, so copying forward never overwrites a source still needed
                 if (path[j] != j) {
-                    System.arraycopy(keys[layer], (startPos + path[j]) * kvDim, keys[layer], (startPos + j) * kvDim, kvDim);
+                    for (int e = 0; e < kvDim; e++) {
+                        keys[layer][e * capacity + startPos + j] = keys[layer][e * capacity + startPos + path[j]];
+                    }
                     System.arraycopy(values[layer], (startPos + path[j]) * kvDim, values[layer], (startPos + j) * kvDim, kvDim);
                 }
             }
@@ -228,7 +232,9 @@ public final class LlamaSession implements Session {
                 rope(q[t], c.heads(), cos[t], sin[t]);
                 rope(k[t], c.kvHeads(), cos[t], sin[t]);
                 int slot = startPos + c0 + t;
-                System.arraycopy(k[t], 0, keys[layer], slot * kvDim, kvDim);
+                for (int e = 0; e < kvDim; e++) {
+                    keys[layer][e * capacity + slot] = k[t][e];
+                }
                 System.arraycopy(v[t], 0, values[layer], slot * kvDim, kvDim);
             }
             attention.set(layer, c0, T, startPos, ancestors);
@@ -245,7 +251,7 @@ public final class LlamaSession implements Session {
             matmul.add(w.up, c.ffnDim(), up);
             pool.run(matmul.totalRows(), 16, matmul);
             for (int t = 0; t < T; t++) {
-                swiglu(gate[t], up[t]);
+                Kernels.swiglu(gate[t], up[t], c.ffnDim());
             }
             matmul.set(gate, T, c.ffnDim());
             matmul.add(w.down, dim, tmp);
@@ -297,14 +303,6 @@ public final class LlamaSession implements Session {
     private static void add(float[] acc, float[] delta) {
         for (int i = 0; i < acc.length; i++) {
             acc[i] += delta[i];
-        }
-    }
-
-    /** gate = silu(gate) * up */
-    private static void swiglu(float[] gate, float[] up) {
-        for (int i = 0; i < gate.length; i++) {
-            float g = gate[i];
-            gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
         }
     }
 
@@ -364,6 +362,11 @@ public final class LlamaSession implements Session {
             this.ancestors = ancestors;
         }
 
+        /** s[j] = q . K[j] for slots 0..n-1 (K stored component-major). */
+        private void scores(float[] qt, int qOff, float[] kc, int kvOff, int n, float[] s) {
+            Kernels.transposedDots(qt, qOff, c.headDim(), kc, kvOff * capacity, capacity, n, s);
+        }
+
         @Override
         public void run(int from, int to, int worker) {
             int heads = c.heads(), hd = c.headDim(), kvDim = c.kvDim();
@@ -378,19 +381,22 @@ public final class LlamaSession implements Session {
                 int qOff = h * hd;
                 int[] anc = ancestors == null ? null : ancestors[node];
                 int count = startPos + (anc == null ? node + 1 : anc.length);
+                int contiguous = anc == null ? count : startPos;
+                scores(qt, qOff, kc, kvOff, contiguous, s);
+                for (int j = contiguous; j < count; j++) {
+                    int slot = startPos + anc[j - startPos];
+                    float dot = 0;
+                    for (int e = 0; e < hd; e++) {
+                        dot += qt[qOff + e] * kc[(kvOff + e) * capacity + slot];
+                    }
+                    s[j] = dot;
+                }
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j < count; j++) {
-                    int slot = j < startPos || anc == null ? j : startPos + anc[j - startPos];
-                    float score = Kernels.dot(qt, qOff, kc, slot * kvDim + kvOff, hd) * scale;
-                    s[j] = score;
-                    max = Math.max(max, score);
+                    s[j] *= scale;
+                    max = Math.max(max, s[j]);
                 }
-                float sum = 0;
-                for (int j = 0; j < count; j++) {
-                    float e = (float) Math.exp(s[j] - max);
-                    s[j] = e;
-                    sum += e;
-                }
+                float sum = Kernels.expMinusMaxInPlace(s, count, max);
                 float[] out = att[t];
                 Arrays.fill(out, qOff, qOff + hd, 0f);
                 float inv = 1f / sum;

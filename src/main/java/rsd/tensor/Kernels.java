@@ -218,4 +218,64 @@ public final class Kernels {
     public static int vectorBits() {
         return VECTOR ? F.vectorBitSize() : 0;
     }
+
+    /** a[0..n) = exp(a[i] - max); returns the sum (softmax numerator). */
+    public static float expMinusMaxInPlace(float[] a, int n, float max) {
+        int k = 0;
+        float sum = 0;
+        if (VECTOR) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int bound = F.loopBound(n); k < bound; k += L) {
+                FloatVector e = FloatVector.fromArray(F, a, k).sub(max).lanewise(VectorOperators.EXP);
+                e.intoArray(a, k);
+                acc = acc.add(e);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; k < n; k++) {
+            a[k] = (float) Math.exp(a[k] - max);
+            sum += a[k];
+        }
+        return sum;
+    }
+
+    /** gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i]. */
+    public static void swiglu(float[] gate, float[] up, int n) {
+        int k = 0;
+        if (VECTOR) {
+            for (int bound = F.loopBound(n); k < bound; k += L) {
+                FloatVector g = FloatVector.fromArray(F, gate, k);
+                FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+                silu.mul(FloatVector.fromArray(F, up, k)).intoArray(gate, k);
+            }
+        }
+        for (; k < n; k++) {
+            float g = gate[k];
+            gate[k] = g / (1f + (float) Math.exp(-g)) * up[k];
+        }
+    }
+
+    /**
+     * out[j] = sum_e q[qOff+e] * m[mOff + e*stride + j] for j < n: dot products of q with the columns of
+     * a row-major matrix, L columns at a time, accumulated in a register over all rows e < d.
+     */
+    public static void transposedDots(float[] q, int qOff, int d, float[] m, int mOff, int stride, int n, float[] out) {
+        int j = 0;
+        if (VECTOR) {
+            for (int bound = F.loopBound(n); j < bound; j += L) {
+                FloatVector acc = FloatVector.zero(F);
+                for (int e = 0; e < d; e++) {
+                    acc = FloatVector.fromArray(F, m, mOff + e * stride + j).fma(FloatVector.broadcast(F, q[qOff + e]), acc);
+                }
+                acc.intoArray(out, j);
+            }
+        }
+        for (; j < n; j++) {
+            float sum = 0;
+            for (int e = 0; e < d; e++) {
+                sum += q[qOff + e] * m[mOff + e * stride + j];
+            }
+            out[j] = sum;
+        }
+    }
 }

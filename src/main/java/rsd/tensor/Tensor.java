@@ -90,6 +90,20 @@ public abstract class Tensor {
         }
     }
 
+    /** Activation rows t0..T-1 of {@link #matmul} for weight rows r0..r1, through the scratch row (used by fused kernels for their remainders). */
+    protected void matmulTail(float[][] x, int t0, int T, int cols, float[][] out, int outOff, int r0, int r1, float[] scratch) {
+        for (int r = r0; r < r1; r++) {
+            if (T - t0 == 1) {
+                out[t0][outOff + r] = dot((long) r * cols, x[t0], cols);
+                continue;
+            }
+            dequantize((long) r * cols, scratch, 0, cols);
+            for (int t = t0; t < T; t++) {
+                out[t][outOff + r] = Kernels.dot(scratch, 0, x[t], 0, cols);
+            }
+        }
+    }
+
     @Override
     public String toString() {
         return type() + "[" + size + "]";

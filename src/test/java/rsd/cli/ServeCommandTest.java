@@ -49,7 +49,8 @@ class ServeCommandTest {
     @BeforeAll
     static void start() throws Exception {
         // Tied embeddings halve the file: 100k tokens x 64 floats.
-        model = TestModels.writeRandomLlama(dir, TestModels.tiny().withShape(64, 2, 4, 2, 128, 100_352).withTied(true),
+        int vocabulary = ((List<?>) Cl100kVocabulary.metadata().get("tokenizer.ggml.tokens")).size();
+        model = TestModels.writeRandomLlama(dir, TestModels.tiny().withShape(64, 2, 4, 2, 128, vocabulary).withTied(true),
                 Cl100kVocabulary.metadata());
         serve = new ServeCommand();
         CommandLine cl = new CommandLine(serve);
@@ -81,7 +82,15 @@ class ServeCommandTest {
         String out = OUT.toString();
         assertThat(out).contains("listening on http://127.0.0.1:" + serve.running.port() + "/v1");
         assertThat(out).contains("mode " + serve.running.mode());
-        assertThat(serve.running.mode()).isEqualTo(ServeCommand.chooseMode("auto", List.of("standard", "indent")));
+        assertThat(serve.running.mode()).isEqualTo(Modes.AUTO); // the registry has an auto mode
+    }
+
+    @Test
+    void autoPrefersTheRegistrysAutoModeThenTheRules() {
+        assertThat(ServeCommand.chooseMode("auto", List.of("standard", "indent", "auto", "draft"))).isEqualTo("auto");
+        assertThat(ServeCommand.chooseMode("auto", List.of("standard", "indent", "draft"))).isEqualTo("indent");
+        assertThat(ServeCommand.chooseMode("auto", List.of("standard"))).isEqualTo("standard");
+        assertThat(ServeCommand.chooseMode("standard", List.of("standard", "indent"))).isEqualTo("standard");
     }
 
     @Test
@@ -159,6 +168,13 @@ class ServeCommandTest {
             assertThat(o.err().strip().lines().count()).as(o.err()).isEqualTo(1);
             assertThat(o.err()).startsWith("rsd: ");
         }
+        CliTest.Outcome unknown = CliTest.run(new ServeCommand(), "--mode", "turbo", "--model", model.toString(), "--ctx", "64",
+                "--threads", "1", "--port", "0");
+        assertThat(unknown.err()).contains("unknown mode 'turbo'").contains("available modes: ");
+        CliTest.Outcome draft = CliTest.run(new ServeCommand(), "--mode", "draft", "--model", model.toString(), "--ctx", "64",
+                "--threads", "1", "--port", "0", "--draft-model", dir.resolve("no-draft.gguf").toString());
+        assertThat(draft.code()).isEqualTo(2);
+        assertThat(draft.err()).contains("draft");
         assertThat(Files.exists(model)).isTrue();
     }
 }

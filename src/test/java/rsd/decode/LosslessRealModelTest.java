@@ -37,7 +37,7 @@ class LosslessRealModelTest {
     @BeforeAll
     static void load() {
         target = TestTarget.open(dir);
-        draft = TestTarget.isRandom() ? TestTarget.randomModel(dir, 77) : null;
+        draft = TestTarget.openDraft(dir);
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package rsd.draft;
 
+import rsd.tokenizer.Cl100kVocabulary;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -8,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import rsd.draft.rules.Rules;
 
 class AutoSpeculatorTest {
-    private static final Cl100kTestTokenizer TOK = Cl100kTestTokenizer.get();
+    private static final rsd.tokenizer.Tokenizer TOK = Cl100kVocabulary.tokenizer();
     private static final CostModel CHEAP = CostModel.of(new int[] {1, 2, 4, 8, 16}, new double[] {1, 1.04, 1.1, 1.25, 1.6});
 
     /** Proposes tokens the text never contains. */

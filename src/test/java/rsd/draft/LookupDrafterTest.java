@@ -1,11 +1,12 @@
 package rsd.draft;
 
+import rsd.tokenizer.Cl100kVocabulary;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
 class LookupDrafterTest {
-    private static final Cl100kTestTokenizer TOK = Cl100kTestTokenizer.get();
+    private static final rsd.tokenizer.Tokenizer TOK = Cl100kVocabulary.tokenizer();
 
     private static String proposeAfter(LookupDrafter lookup, GrowingContext context, int max) {
         return TOK.decode(lookup.propose(context, max).tokens());
@@ -56,5 +57,16 @@ class LookupDrafterTest {
     void emptyWithoutARepeatedPair() {
         LookupDrafter lookup = new LookupDrafter();
         assertThat(lookup.propose(new GrowingContext(TOK, TOK.encode("def f(x): return x")), 5).isEmpty()).isTrue();
+    }
+
+    @Test
+    void fallsBackToTheLastTokenAloneUnlessDisabled() {
+        String text = "alpha = beta(1)\nzeta(";
+        // the pair ("zeta", "(") never occurred, the token "(" did: copy what followed it
+        LookupDrafter lookup = new LookupDrafter();
+        assertThat(proposeAfter(lookup, new GrowingContext(TOK, TOK.encode(text)), 2)).isEqualTo("1)\n");
+        assertThat(lookup.lastGrade()).isEqualTo("1");
+        LookupDrafter strict = new LookupDrafter(false);
+        assertThat(strict.propose(new GrowingContext(TOK, TOK.encode(text)), 2).isEmpty()).isTrue();
     }
 }

@@ -1,5 +1,6 @@
 package rsd.draft;
 
+import rsd.tokenizer.Cl100kVocabulary;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.List;
 public final class MinePatternsCl100k {
     public static void main(String[] args) {
         Path out = Path.of(args[0]);
-        PatternMiner miner = new PatternMiner(Cl100kTestTokenizer.get(), PatternMiner.Options.defaults());
+        PatternMiner miner = new PatternMiner(rsd.tokenizer.Cl100kVocabulary.tokenizer(), PatternMiner.Options.defaults());
         List<String> header = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             if (args[i].equals("--zip")) {

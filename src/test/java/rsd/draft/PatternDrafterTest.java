@@ -1,5 +1,6 @@
 package rsd.draft;
 
+import rsd.tokenizer.Cl100kVocabulary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import rsd.RsdException;
 
 class PatternDrafterTest {
-    private static final Cl100kTestTokenizer TOK = Cl100kTestTokenizer.get();
+    private static final rsd.tokenizer.Tokenizer TOK = Cl100kVocabulary.tokenizer();
 
     private static String propose(PatternDrafter d, String text, int max) {
         return TOK.decode(d.propose(new GrowingContext(TOK, TOK.encode(text)), max).tokens());
@@ -63,6 +64,18 @@ class PatternDrafterTest {
         PatternDrafter d = new PatternDrafter();
         // after a signature line the indentation token is the overwhelming continuation
         assertThat(propose(d, "class A:\n    def f(self):\n", 1)).isEqualTo("       ");
+    }
+
+    @Test
+    void shippedTablesStayUnder300KilobytesTogether() throws Exception {
+        long bytes = 0;
+        for (String r : PatternDrafter.SHIPPED) {
+            try (var in = PatternDrafter.class.getResourceAsStream(r)) {
+                assertThat(in).as(r).isNotNull();
+                bytes += in.readAllBytes().length;
+            }
+        }
+        assertThat(bytes).isLessThan(300_000);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package rsd.draft;
 
+import rsd.tokenizer.Cl100kVocabulary;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ public final class ReplayHeldOut {
         Path root = Path.of(args[0]);
         int maxFiles = Integer.parseInt(args[1]);
         CostModel cost = args.length > 2 ? CostModel.parseCurve(args[2], "curve") : CostModel.linear(16);
-        var tok = Cl100kTestTokenizer.get();
+        var tok = rsd.tokenizer.Cl100kVocabulary.tokenizer();
         List<int[][]> windows = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : walk.filter(f -> f.toString().endsWith(".py") || f.toString().endsWith(".java")).sorted().toList()) {

@@ -201,6 +201,20 @@ class OpenAiServerSdkTest {
             assertThat(value(text, "rsd_http_request_duration_seconds_count{route=\"/v1/completions\"}")).isGreaterThanOrEqualTo(1);
             assertThat(text).contains("rsd_http_request_duration_seconds_bucket{route=\"/v1/completions\",le=\"+Inf\"}");
             assertThat(value(text, "rsd_queue_depth")).isEqualTo(0);
+            // Every line is a comment or a sample in the text exposition format; every sample's family is typed.
+            java.util.Set<String> typed = new java.util.HashSet<>();
+            for (String line : text.split("\n")) {
+                if (line.startsWith("# TYPE ")) {
+                    typed.add(line.split(" ")[2]);
+                    continue;
+                }
+                if (line.startsWith("# HELP ")) {
+                    continue;
+                }
+                assertThat(line).matches("[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*\\})? -?[0-9.E+-]+|[a-z_]+\\{.*le=\"\\+Inf\"\\} [0-9]+");
+                String family = line.replaceAll("[{ ].*", "").replaceAll("_(bucket|sum|count)$", "");
+                assertThat(typed).as(line).contains(family);
+            }
         }
     }
 

@@ -72,6 +72,15 @@ class TensorTest {
             scale += Math.abs(ref[256 + i] * x[i]);
         }
         assertThat((double) t.dot(256, x, 256)).isCloseTo(expected, within(1e-5 * scale + 1e-6));
+        if (type.blockSize <= 32) {
+            // an odd number of 32-element blocks exercises the kernels' single-block tail
+            double e2 = 0, s2 = 0;
+            for (int i = 0; i < 96; i++) {
+                e2 += ref[32 + i] * x[i];
+                s2 += Math.abs(ref[32 + i] * x[i]);
+            }
+            assertThat((double) t.dot(32, x, 96)).isCloseTo(e2, within(1e-5 * s2 + 1e-6));
+        }
     }
 
     @ParameterizedTest

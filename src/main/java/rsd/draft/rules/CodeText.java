@@ -257,7 +257,11 @@ final class CodeText {
         String openQuote;
         int openQuoteAt = -1;
         String tail = "";
+        int stylesAt;
     }
+
+    /** Characters of growth after which language and indentation unit are read again. */
+    private static final int RESCAN_STYLE = 200;
 
     /**
      * Whether text[0, length) ends with {@code tail}: the same text grown further (the decode loop may hand
@@ -291,8 +295,12 @@ final class CodeText {
         }
         f.length = n;
         f.tail = text.subSequence(Math.max(0, n - 32), n).toString();
-        f.language = scanLanguage(text);
-        f.indentUnit = scanIndentUnit(text);
+        if (!sameStart || f.language == null || n - f.stylesAt >= RESCAN_STYLE) {
+            // language and indentation style change slowly: rescan the window every few lines only
+            f.language = scanLanguage(text);
+            f.indentUnit = scanIndentUnit(text);
+            f.stylesAt = n;
+        }
         int i = f.scanned;
         for (; i + 2 < n; i++) {
             char c = text.charAt(i);

@@ -15,10 +15,41 @@ import rsd.tokenizer.Tokenizer;
  */
 public final class TokenGuesses {
     /** How many context tokens are re-tokenized together with the guess (enough for any merge). */
-    static final int TAIL_TOKENS = 8;
+    static final int TAIL_TOKENS = 4;
     private static final int[] NONE = new int[0];
 
     private TokenGuesses() {
+    }
+
+    /** Recent encodings: the same line endings and indentations come back again and again. */
+    private static final int CACHE_SIZE = 1024;
+    private static final ThreadLocal<Cache> CACHE = ThreadLocal.withInitial(Cache::new);
+
+    private static final class Cache extends java.util.LinkedHashMap<String, int[]> {
+        Tokenizer tokenizer;
+
+        Cache() {
+            super(CACHE_SIZE * 2, 0.75f, true);
+        }
+
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<String, int[]> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    }
+
+    private static int[] encodeCached(Tokenizer tokenizer, String text) {
+        Cache cache = CACHE.get();
+        if (cache.tokenizer != tokenizer) {
+            cache.clear();
+            cache.tokenizer = tokenizer;
+        }
+        int[] ids = cache.get(text);
+        if (ids == null) {
+            ids = tokenizer.encode(text);
+            cache.put(text, ids);
+        }
+        return ids;
     }
 
     /**
@@ -50,7 +81,7 @@ public final class TokenGuesses {
             return NONE; // the tail starts inside a multi-byte character; such contexts are not code
         }
         int guessEnd = tailBytes.length + guess.getBytes(StandardCharsets.UTF_8).length;
-        int[] encoded = tokenizer.encode(tailText + guess + lookahead);
+        int[] encoded = encodeCached(tokenizer, tailText + guess + lookahead);
         int offset = 0;
         int i = 0;
         while (i < encoded.length && offset < tailBytes.length) {

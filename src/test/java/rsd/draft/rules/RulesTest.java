@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import rsd.draft.Cl100kTestTokenizer;
+import rsd.tokenizer.Cl100kVocabulary;
 import rsd.draft.Draft;
 import rsd.draft.Drafter;
 import rsd.draft.GrowingContext;
 
 /** Each rule on real Llama-3 (cl100k) pieces: what it guesses, and that it stays silent elsewhere. */
 class RulesTest {
-    private static final Cl100kTestTokenizer TOK = Cl100kTestTokenizer.get();
+    private static final rsd.tokenizer.Tokenizer TOK = Cl100kVocabulary.tokenizer();
 
     private static Drafter rule(String name) {
         return Rules.all().stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow();
