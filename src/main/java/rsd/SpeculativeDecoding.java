@@ -25,8 +25,9 @@ import rsd.model.LanguageModel;
  * }
  * </pre>
  *
- * Speculative generation uses the rule mode ({@code indent} unless the builder says otherwise) when
- * {@code useRuleBasedOnly} is true, else the small model as a classic draft model. Output is the same as
+ * Speculative generation uses a rule mode when {@code useRuleBasedOnly} is true ({@code auto}, the
+ * cost-model rule speculator, unless the builder says otherwise), else the small model as a classic
+ * draft model. Output is the same as
  * standard decoding (greedy: token for token; sampling: the same distribution). One generation at a
  * time per instance.
  */
@@ -151,7 +152,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
         }
     }
 
-    /** Options with defaults: the embedded models, gamma 4, mode indent, all cores, context cap 4096. */
+    /** Options with defaults: the embedded models, gamma 4, mode auto, all cores, context cap 4096. */
     public static final class Builder {
         private Path model = LoadedModel.DEFAULT_MODEL;
         private Path draftModel;

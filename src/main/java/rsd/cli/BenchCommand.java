@@ -62,17 +62,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--modes", paramLabel = "M,M", split = ",", description = "modes to compare (default: every available mode)")
     List<String> modes;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default: ${DEFAULT-VALUE})")
-    float temperature = 0f;
-
-    @Option(names = "--top-k", paramLabel = "K", description = "(default: ${DEFAULT-VALUE})")
-    int topK = 0;
-
-    @Option(names = "--top-p", paramLabel = "P", description = "(default: ${DEFAULT-VALUE})")
-    float topP = 1f;
-
-    @Option(names = "--seed", paramLabel = "S", description = "(default: ${DEFAULT-VALUE})")
-    long seed = 0;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
 
     @Option(names = "--warmup-tokens", paramLabel = "N", description = "untimed JIT warm-up per mode (default: ${DEFAULT-VALUE})")
     int warmupTokens = 48;
@@ -101,6 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (maxTokens < 1) {
             throw new RsdException("--max-tokens must be >= 1, got " + maxTokens);
         }
+        GenerationSettings settings = sampling.settings(maxTokens, List.of());
         if (limit != null && limit < 1) {
             throw new RsdException("--limit must be >= 1, got " + limit);
         }
@@ -127,10 +119,9 @@ public final class BenchCommand implements Callable<Integer> {
                 for (String m : chosen) {
                     generators.put(m, generatorFactory.apply(m, res));
                 }
-                GenerationSettings settings = new GenerationSettings(maxTokens, temperature, topK, topP, seed, List.of());
                 err.printf(Locale.ROOT, "rsd bench: %d problems from %s, modes %s, up to %d tokens each, %s%n",
                         problems.size(), datasetName, String.join(", ", chosen), maxTokens,
-                        temperature <= 0f ? "greedy" : "temperature " + temperature);
+                        settings.temperature() <= 0f ? "greedy" : "temperature " + settings.temperature());
                 err.flush();
                 ProgressBar bar = new ProgressBar(err, terminal, chosen.size());
                 List<BenchRunner.Run> runs = new BenchRunner(generators, settings, warmupTokens, bar).run(problems);
@@ -144,7 +135,7 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
                 ObjectNode doc = BenchJson.build(modelJson(models), datasetName, problems.size(),
-                        settingsJson(chosen), summaries, runs);
+                        settingsJson(settings, chosen), summaries, runs);
                 if (html != null) {
                     BenchReport.write(doc, html);
                     err.println("rsd bench: report written to " + html);
@@ -217,13 +208,9 @@ public final class BenchCommand implements Callable<Integer> {
         return o;
     }
 
-    private ObjectNode settingsJson(List<String> chosen) {
+    private ObjectNode settingsJson(GenerationSettings settings, List<String> chosen) {
         ObjectNode s = JSON.createObjectNode();
-        s.put("max_tokens", maxTokens);
-        s.put("temperature", temperature);
-        s.put("top_k", topK);
-        s.put("top_p", topP);
-        s.put("seed", seed);
+        SamplingOptions.putJson(settings, s);
         s.put("gamma", modelOptions.gamma);
         s.put("threads", modelOptions.threads);
         s.put("ctx", modelOptions.ctx);

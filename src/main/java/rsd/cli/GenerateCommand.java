@@ -60,17 +60,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", paramLabel = "N", description = "most tokens to generate (default: ${DEFAULT-VALUE})")
     int maxTokens = 256;
 
-    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default: ${DEFAULT-VALUE})")
-    float temperature = 0f;
-
-    @Option(names = "--top-k", paramLabel = "K", description = "keep the K likeliest tokens, 0 = off (default: ${DEFAULT-VALUE})")
-    int topK = 0;
-
-    @Option(names = "--top-p", paramLabel = "P", description = "nucleus sampling mass, 1 = off (default: ${DEFAULT-VALUE})")
-    float topP = 1f;
-
-    @Option(names = "--seed", paramLabel = "S", description = "random seed for sampling (default: ${DEFAULT-VALUE})")
-    long seed = 0;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions();
 
     @Option(names = "--mode", paramLabel = "MODE", description = "standard, auto, indent, rules, lookup, patterns, draft (default: ${DEFAULT-VALUE})")
     String mode = Modes.AUTO;
@@ -113,7 +104,7 @@ public final class GenerateCommand implements Callable<Integer> {
             try (Decoder decoder = new Decoder(models.target.model(), models.target.tokenizer(), speculator, mode)) {
                 int[] ids = chat ? Prompts.llama3Chat(decoder.tokenizer(), promptText)
                         : Prompts.completion(decoder.tokenizer(), promptText);
-                GenerationSettings settings = new GenerationSettings(maxTokens, temperature, topK, topP, seed, List.copyOf(stops));
+                GenerationSettings settings = sampling.settings(maxTokens, stops);
                 StreamPrinter printer = json ? null : new StreamPrinter(out, err, color, terminal, speculator::drafted);
                 GenerationResult result = decoder.generate(ids, settings, printer, null);
                 if (printer != null) {
@@ -138,18 +129,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     private void validate() {
-        if (maxTokens < 0) {
-            throw new RsdException("--max-tokens must be >= 0, got " + maxTokens);
-        }
-        if (!(temperature >= 0f)) {
-            throw new RsdException("--temperature must be >= 0, got " + temperature);
-        }
-        if (topK < 0) {
-            throw new RsdException("--top-k must be >= 0, got " + topK);
-        }
-        if (!(topP > 0f && topP <= 1f)) {
-            throw new RsdException("--top-p must be in (0, 1], got " + topP);
-        }
+        sampling.settings(maxTokens, stops); // checks the values before any model is loaded
         if (trace != null) {
             for (Path input : new Path[] {modelOptions.model, modelOptions.draftModel, prompt.file}) {
                 if (input != null && sameFile(trace, input)) {
@@ -196,11 +176,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 promptIds.add(id);
             }
             ObjectNode s = header.putObject("settings");
-            s.put("max_tokens", settings.maxTokens());
-            s.put("temperature", settings.temperature());
-            s.put("top_k", settings.topK());
-            s.put("top_p", settings.topP());
-            s.put("seed", settings.seed());
+            SamplingOptions.putJson(settings, s);
             ArrayNode stopArray = s.putArray("stop");
             settings.stopStrings().forEach(stopArray::add);
             s.put("gamma", modelOptions.gamma);

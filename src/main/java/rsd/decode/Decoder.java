@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import rsd.RsdException;
 import rsd.draft.Draft;
+import rsd.draft.GrowingContext;
 import rsd.draft.Speculator;
 import rsd.metrics.RuleTally;
 import rsd.metrics.StepTrace;
@@ -120,7 +121,7 @@ public final class Decoder implements TextGenerator, AutoCloseable {
         final int capacity;
         final boolean greedy;
         final int limit;
-        final TokenContext context;
+        final GrowingContext context;
         final OutputText output;
         final RuleTally tally = new RuleTally();
         final List<StepTrace> steps = new ArrayList<>();
@@ -138,7 +139,7 @@ public final class Decoder implements TextGenerator, AutoCloseable {
             this.greedy = settings.temperature() <= 0f;
             // Every generated token but the last must fit in the cache.
             this.limit = Math.min(settings.maxTokens(), capacity - prompt.length);
-            this.context = new TokenContext(tokenizer, prompt, limit);
+            this.context = new GrowingContext(tokenizer, prompt);
             this.output = new OutputText(tokenizer, settings.stopStrings() == null ? List.of() : settings.stopStrings());
             this.generated = new int[Math.max(16, limit)];
         }
@@ -230,7 +231,7 @@ public final class Decoder implements TextGenerator, AutoCloseable {
                 generated = Arrays.copyOf(generated, generated.length * 2);
             }
             generated[count++] = id;
-            context.append(id);
+            context.add(id);
             boolean end = tokenizer.isEndOfGeneration(id);
             boolean full = count >= limit;
             String text = output.add(id, end || full);

@@ -53,15 +53,19 @@ public final class Sampler {
         if (!useTopK && !useTopP) {
             return p;
         }
-        // Only the tokens that can survive top-k need sorting; without top-k, sorting every token of a
-        // 128k vocabulary each step is affordable next to a forward pass.
-        Integer[] order = candidates(p, useTopK ? topK : n);
-        int keep = order.length;
+        int[] order = topCandidates(p, useTopK ? topK : 0, useTopP ? topP : 1f);
+        int keep = useTopK ? Math.min(topK, order.length) : order.length;
         if (useTopP) {
+            // Top-p works on the distribution left after top-k, renormalised (as llama.cpp chains them).
+            // Without top-k, the candidates are only a part of the distribution, whose mass is 1.
+            double kMass = useTopK ? 0 : 1;
+            for (int i = 0; useTopK && i < keep; i++) {
+                kMass += p[order[i]];
+            }
             double cumulative = 0;
-            for (int i = 0; i < order.length; i++) {
+            for (int i = 0; i < keep; i++) {
                 cumulative += p[order[i]];
-                if (cumulative >= topP) {
+                if (cumulative >= topP * kMass) {
                     keep = i + 1;
                     break;
                 }
@@ -75,6 +79,48 @@ public final class Sampler {
         }
         scale(filtered, kept);
         return filtered;
+    }
+
+    /**
+     * The likeliest tokens in descending order of probability (ties: lower id first), enough of them to
+     * hold the top {@code k} (0: no such need) and a mass of at least {@code topP}. Only tokens above a
+     * threshold are sorted, the threshold lowered until the set is big enough: sorting a whole 128k
+     * vocabulary at every verified position would cost as much as the forward pass of a small model.
+     */
+    static int[] topCandidates(float[] p, int k, float topP) {
+        float max = 0;
+        for (float v : p) {
+            max = Math.max(max, v);
+        }
+        float threshold = max / 64;
+        while (true) {
+            int count = 0;
+            double mass = 0;
+            for (float v : p) {
+                if (v >= threshold) {
+                    count++;
+                    mass += v;
+                }
+            }
+            boolean enough = (k <= 0 || count >= k) && (topP >= 1f || mass >= topP);
+            if (enough || threshold == 0f) {
+                long[] keys = new long[count];
+                int j = 0;
+                for (int i = 0; i < p.length; i++) {
+                    if (p[i] >= threshold) {
+                        // Non-negative floats order like their bits: key sorts by descending p, then id.
+                        keys[j++] = ((long) (Integer.MAX_VALUE - Float.floatToIntBits(p[i])) << 32) | i;
+                    }
+                }
+                Arrays.sort(keys);
+                int[] order = new int[count];
+                for (int i = 0; i < count; i++) {
+                    order[i] = (int) keys[i];
+                }
+                return order;
+            }
+            threshold = threshold < 1e-30f ? 0f : threshold / 64;
+        }
     }
 
     /** Draws an index from probabilities {@code p} (summing to about 1). */
@@ -113,15 +159,5 @@ public final class Sampler {
         for (int i = 0; i < p.length; i++) {
             p[i] *= inv;
         }
-    }
-
-    private static Integer[] candidates(float[] p, int k) {
-        Integer[] idx = new Integer[p.length];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
-        // Stable sort: equal probabilities keep index order, so the cut is deterministic.
-        Arrays.sort(idx, (a, b) -> Float.compare(p[b], p[a]));
-        return k < idx.length ? Arrays.copyOf(idx, k) : idx;
     }
 }

@@ -254,6 +254,9 @@ class CliTest {
                 "--modes", "draft", "--limit", "1");
         assertThat(o.code()).isEqualTo(2);
         assertThat(o.err()).contains("'draft' is not available", "none.gguf");
+        Outcome badTopP = run(bench(), "--model", model.toString(), "--top-p", "0", "--limit", "1");
+        assertThat(badTopP.code()).isEqualTo(2);
+        assertThat(badTopP.err()).contains("--top-p must be in (0, 1], got 0.0");
         Outcome clobber = run(bench(), "--model", model.toString(), "--json", model.toString(), "--limit", "1");
         assertThat(clobber.code()).isEqualTo(2);
         assertThat(clobber.err()).contains("would overwrite an input file");

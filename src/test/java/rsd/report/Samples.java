@@ -33,10 +33,12 @@ final class Samples {
         return resource("sample-completion.py");
     }
 
-    /** A trace of the sample completion, simulated with the real cl100k tokenizer. */
+    /**
+     * A trace of the sample completion made by rsd's real decode loop in "rules" mode, with an oracle model
+     * that greedily "predicts" exactly the sample completion (then end of text).
+     */
     static String traceJsonl() {
-        return new TraceSimulator(Cl100kVocabulary.tokenizer()).traceJsonl("Meta-Llama-3.1-8B-Instruct-Q8_0", prompt(),
-                completion());
+        return DecoderTraces.generate(Cl100kVocabulary.tokenizer(), "rules", prompt(), completion()).jsonl();
     }
 
     static Trace trace() {

@@ -116,12 +116,15 @@ class TokenViewTest {
             model += s.modelToken() >= 0 ? 1 : 0;
         }
         assertThat(shown.stream().filter(s -> s.has("acc")).count()).isEqualTo(accepted).isPositive();
-        assertThat(shown.stream().filter(s -> s.has("rej")).count()).isEqualTo(rejected).isPositive();
+        assertThat(shown.stream().filter(s -> s.has("rej")).count()).isEqualTo(rejected);
         assertThat(shown.stream().filter(s -> s.has("mod")).count()).isEqualTo(model);
         assertThat(shown.stream().filter(s -> s.has("pr")).count()).isEqualTo(trace.promptIds().length);
-        // Prompt, then accepted and model tokens spell exactly prompt + completion; rejected ones are extra.
-        String emitted = PageTokens.join(shown.stream().filter(s -> !s.has("rej")).toList());
+        // Prompt, then accepted and model tokens spell exactly prompt + completion (then the end-of-text
+        // token, marked special); rejected ones are extra.
+        String emitted = PageTokens.join(shown.stream().filter(s -> !s.has("rej") && !s.has("sp")).toList());
         assertThat(emitted).isEqualTo(SOURCE);
+        assertThat(shown.stream().filter(s -> s.has("sp")).map(Shown::id).toList()).containsExactly(TOK.eos());
+        assertThat(shown.getLast().id()).isEqualTo(TOK.eos());
         // A rejected newline never happened, so it must not break the line.
         shown.stream().filter(s -> s.has("rej")).forEach(s -> assertThat(s.raw()).doesNotContain("\n"));
         // Guessed tokens carry their rule's colour class.
@@ -129,7 +132,7 @@ class TokenViewTest {
         assertThat(html).contains("id=\"show-rej\"");
         // The tooltip (and the inspector bar, which shows it) names id, bytes, rule, outcome and step.
         shown.stream().filter(s -> s.has("acc")).forEach(s -> assertThat(s.title())
-                .matches("id " + s.id() + " \".*\" \u00b7 rule [a-z-]+ \u00b7 accepted \u00b7 step \\d+"));
+                .matches("id " + s.id() + " \".*\" \u00b7 rule \\S+ \u00b7 accepted \u00b7 step \\d+"));
         shown.stream().filter(s -> s.has("rej")).forEach(s -> assertThat(s.title()).contains(" \u00b7 rejected \u00b7 step "));
         shown.stream().filter(s -> s.has("mod")).forEach(s -> assertThat(s.title()).contains(" \u00b7 model \u00b7 step "));
     }
@@ -207,9 +210,11 @@ class TokenViewTest {
 
     @Test
     void ansiViewSpellsTheTextAndStrikesRejectedGuesses() {
-        String ansi = TokenView.ofTrace(TOK, Samples.trace(), "t").toAnsi(8);
+        Trace trace = Samples.trace();
+        String ansi = TokenView.ofTrace(TOK, trace, "t").toAnsi(8);
         String plain = ansi.replaceAll("\u001b\\[[0-9;]*m", "");
-        assertThat(plain).contains("Rules").contains("Whitespace tokens").contains("context-copy");
+        String someRule = trace.steps().stream().filter(st -> st.rules().length > 0).findFirst().orElseThrow().rules()[0];
+        assertThat(plain).contains("Rules").contains("Whitespace tokens").contains(someRule);
         assertThat(ansi).contains("\u001b[9m"); // strikethrough for rejected guesses
         String text = TokenView.ofIds(TOK, TOK.encode(SOURCE), "s").toAnsi(8).replaceAll("\u001b\\[[0-9;]*m", "");
         String body = text.substring(text.indexOf("\n\n") + 2, text.indexOf("\n\nWhitespace tokens"));
