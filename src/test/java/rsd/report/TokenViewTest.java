@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import rsd.RsdException;
 import rsd.metrics.StepTrace;
 import rsd.report.PageTokens.Shown;
+import rsd.testing.FakeTokenizer;
 import rsd.tokenizer.Cl100kVocabulary;
 import rsd.tokenizer.Tokenizer;
 
@@ -223,7 +224,7 @@ class TokenViewTest {
 
     @Test
     void specialTokensAreMarked() {
-        FakeTokenizer fake = new FakeTokenizer();
+        FakeTokenizer fake = FakeTokenizer.of("def", " fibonacci");
         int[] ids = {fake.bos(), fake.idOf("def"), fake.idOf(" fibonacci")};
         List<Shown> shown = PageTokens.in(TokenView.ofIds(fake, ids, "s").toHtml(3), "tokens");
         assertThat(shown.get(0).cls()).contains("sp");
