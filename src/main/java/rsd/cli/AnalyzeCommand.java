@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +22,7 @@ import rsd.report.BenchReport;
 import rsd.report.TokenView;
 import rsd.report.Trace;
 import rsd.tokenizer.Tokenizer;
+import rsd.tokenizer.Utf8;
 
 /** {@code rsd analyze}: the token view of a text or a generation trace, or the HTML report of a saved bench run. */
 @Command(name = "analyze", mixinStandardHelpOptions = true, sortOptions = false,
@@ -180,11 +178,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 throw new RsdException(file + " is larger than " + (MAX_TEXT_BYTES >> 10)
                         + " KiB; a token view of it would be too big to read, pass an excerpt");
             }
-            byte[] bytes = Files.readAllBytes(file);
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new RsdException(file + " is not UTF-8 text");
+            String text = Utf8.strictOrNull(Files.readAllBytes(file));
+            if (text == null) {
+                throw new RsdException(file + " is not UTF-8 text");
+            }
+            return text;
         } catch (IOException e) {
             throw new RsdException("cannot read " + file + ": " + e.getMessage(), e);
         }

@@ -7,9 +7,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -30,6 +27,7 @@ import rsd.RsdException;
 import rsd.gguf.GgufFile;
 import rsd.tokenizer.Tokenizer;
 import rsd.tokenizer.Tokenizers;
+import rsd.tokenizer.Utf8;
 
 /**
  * {@code rsd tokenize}: shows how the model's tokenizer cuts text, or measures its encoding speed.
@@ -108,23 +106,11 @@ public final class TokenizeCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new RsdException(file + ": cannot read (" + e.getMessage() + ")");
         }
-        String text = strictUtf8(bytes);
+        String text = Utf8.strictOrNull(bytes);
         if (text == null) {
             throw new RsdException(file + ": not valid UTF-8 text");
         }
         return text;
-    }
-
-    /** The text, or null if the bytes are not valid UTF-8. */
-    static String strictUtf8(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
     }
 
     /** One line; non-ASCII escaped so the line survives any console encoding. */
@@ -172,7 +158,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     /** Like {@link #visible}, but a token that is not whole UTF-8 shows its bytes as hex, e.g. ·<f0><9f>. */
     static String visiblePiece(Tokenizer t, int id) {
         byte[] b = t.tokenBytes(id);
-        String text = strictUtf8(b);
+        String text = Utf8.strictOrNull(b);
         if (text != null) {
             return visible(text);
         }
@@ -219,7 +205,7 @@ public final class TokenizeCommand implements Callable<Integer> {
                 skipped++;
                 continue;
             }
-            String text = strictUtf8(b);
+            String text = Utf8.strictOrNull(b);
             if (text == null) {
                 skipped++;
                 continue;

@@ -1,11 +1,8 @@
 package rsd.report;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import rsd.tokenizer.Utf8;
 
 /**
  * Turns a token's raw bytes into visible runs: spaces, tabs and newlines become glyphs so that a token such
@@ -28,7 +25,7 @@ final class Glyphs {
 
     static List<Run> runs(byte[] bytes) {
         List<Run> out = new ArrayList<>();
-        String text = strictUtf8(bytes);
+        String text = Utf8.strictOrNull(bytes);
         if (text == null) {
             for (byte b : bytes) {
                 int v = b & 0xff;
@@ -76,22 +73,10 @@ final class Glyphs {
         }
     }
 
-    /** The bytes as UTF-8, or null when they are not a complete, valid UTF-8 sequence. */
-    static String strictUtf8(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-    }
-
     /** A quoted literal of the token, escapes as in Java/Python source: {@code "):\n"}, {@code "\xE2"}. */
     static String literal(byte[] bytes) {
         StringBuilder sb = new StringBuilder("\"");
-        String text = strictUtf8(bytes);
+        String text = Utf8.strictOrNull(bytes);
         if (text == null) {
             for (byte b : bytes) {
                 int v = b & 0xff;

@@ -1,5 +1,10 @@
 package rsd.tokenizer;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
 /**
  * UTF-8 with one explicit policy for bad input, shared by one-shot and streaming decoding so that both
  * always agree.
@@ -11,11 +16,28 @@ package rsd.tokenizer;
  * Unicode standard recommends, chapter 3 "U+FFFD Substitution of Maximal Subparts", and what browsers do).
  * A truncated but so far valid sequence at the very end of the input is one maximal subpart, hence one
  * U+FFFD; a streaming decoder instead holds such a tail back until more bytes arrive.
+ *
+ * <p>{@link #strictOrNull} is the other policy, for user files and requests: refuse bad input outright.
  */
-final class Utf8 {
+public final class Utf8 {
     static final char REPLACEMENT = '\uFFFD';
 
     private Utf8() {
+    }
+
+    /**
+     * The bytes as text, or null when they are not a complete, valid UTF-8 sequence: for input that should
+     * be refused with a clear message rather than decoded with U+FFFD.
+     */
+    public static String strictOrNull(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
     }
 
     /** Returns s with every unpaired surrogate replaced by U+FFFD (s itself when it has none). */

@@ -54,4 +54,13 @@ class Utf8Test {
         String ok = "plain \uD83D\uDE00";
         assertThat(Utf8.sanitize(ok)).isSameAs(ok);
     }
+
+    @Test
+    void strictDecodingRefusesWhatTheReplacementPolicyWouldRepair() {
+        assertThat(Utf8.strictOrNull(HexFormat.of().parseHex("41f09f9880"))).isEqualTo("A\uD83D\uDE00");
+        assertThat(Utf8.strictOrNull(new byte[0])).isEmpty();
+        assertThat(Utf8.strictOrNull(HexFormat.of().parseHex("41f09f98"))).as("truncated at the end").isNull();
+        assertThat(Utf8.strictOrNull(HexFormat.of().parseHex("eda080"))).as("encoded surrogate").isNull();
+        assertThat(Utf8.strictOrNull(HexFormat.of().parseHex("c0af"))).as("overlong").isNull();
+    }
 }
