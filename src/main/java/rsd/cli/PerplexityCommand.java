@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import rsd.LoadedModel;
 import rsd.RsdException;
 import rsd.model.Session;
+import rsd.tokenizer.Utf8;
 
 /**
  * {@code rsd perplexity}: how well a model predicts held-out text. Each file is tokenized (BOS first when
@@ -142,12 +140,8 @@ public final class PerplexityCommand implements Callable<Integer> {
     }
 
     private static int[] encode(LoadedModel lm, Path f) throws IOException {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(f))).toString();
-        } catch (CharacterCodingException e) {
+        String text = Utf8.strictOrNull(Files.readAllBytes(f));
+        if (text == null) {
             throw new RsdException(f + ": not valid UTF-8 text");
         }
         int[] body = lm.tokenizer().encode(text);

@@ -2,8 +2,6 @@ package rsd.draft;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +17,7 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipFile;
 import rsd.RsdException;
 import rsd.tokenizer.Tokenizer;
+import rsd.tokenizer.Utf8;
 
 /**
  * Mines the {@link PatternTable} from a code corpus. The corpus is the project's TRAINING split only:
@@ -131,11 +130,8 @@ public final class PatternMiner {
         if (isTestPath(relativePath) || bytes + content.length > options.maxBytes()) {
             return false;
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(content)).toString();
-        } catch (CharacterCodingException e) {
+        String text = Utf8.strictOrNull(content);
+        if (text == null) {
             return false;
         }
         if (relativePath.endsWith(".java")) {

@@ -13,10 +13,6 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -35,6 +31,7 @@ import rsd.decode.TextGenerator;
 import rsd.decode.TokenListener;
 import rsd.metrics.RuleStats;
 import rsd.tokenizer.Tokenizer;
+import rsd.tokenizer.Utf8;
 
 /**
  * An OpenAI-compatible HTTP API over {@link TextGenerator}s, on the JDK's built-in HTTP server:
@@ -421,13 +418,8 @@ public final class OpenAiServer implements AutoCloseable {
         if (bytes.length > max) {
             throw tooLarge(max);
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
+        String text = Utf8.strictOrNull(bytes);
+        if (text == null) {
             throw ApiException.invalid(null, "the request body is not valid UTF-8");
         }
         if (text.isBlank()) {
