@@ -222,24 +222,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
             }
         }
         for (Path p : inputs) {
-            if (same(p, target)) {
+            if (SameFile.same(p, target)) {
                 throw new RsdException("refusing to write the report over the input file " + p + "; choose another --out");
             }
         }
         if (Files.isDirectory(target)) {
             throw new RsdException("--out " + target + " is a directory; give a file name");
         }
-    }
-
-    private static boolean same(Path a, Path b) {
-        try {
-            if (Files.exists(a) && Files.exists(b)) {
-                return Files.isSameFile(a, b);
-            }
-        } catch (IOException e) {
-            // fall through to the path comparison
-        }
-        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     private static void write(Path target, String content) {

@@ -132,22 +132,11 @@ public final class GenerateCommand implements Callable<Integer> {
         sampling.settings(maxTokens, stops); // checks the values before any model is loaded
         if (trace != null) {
             for (Path input : new Path[] {modelOptions.model, modelOptions.draftModel, prompt.file}) {
-                if (input != null && sameFile(trace, input)) {
+                if (input != null && SameFile.same(trace, input)) {
                     throw new RsdException("--trace " + trace + " would overwrite the input file " + input);
                 }
             }
         }
-    }
-
-    private static boolean sameFile(Path a, Path b) {
-        try {
-            if (Files.exists(a) && Files.exists(b)) {
-                return Files.isSameFile(a, b);
-            }
-        } catch (IOException e) {
-            // fall through to the path comparison
-        }
-        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     private String readPrompt() {
