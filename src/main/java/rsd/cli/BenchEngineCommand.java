@@ -30,6 +30,7 @@ import rsd.tensor.ThreadPool;
         description = "Measure forward time over T = 1..16 tokens, cost ratios, decode/prefill speed and memory bandwidth.")
 public final class BenchEngineCommand implements Callable<Integer> {
     static final int[] BATCHES = {1, 2, 4, 8, 16};
+    static final long WARMUP_NANOS = 3_000_000_000L;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -79,9 +80,16 @@ public final class BenchEngineCommand implements Callable<Integer> {
                 err.printf("bench-engine: %s, %d threads, warming up...%n", m.name(), m.threads());
                 err.flush();
                 s.prefill(Arrays.copyOf(prompt, Math.min(prompt.length, 2 * LlamaSession.MAX_BATCH)), 0);
-                for (int T : BATCHES) {
-                    s.forward(Arrays.copyOf(guesses, T), Math.min(position, s.length()));
-                }
+                // Warm up until the JIT has compiled the kernels (C2 needs thousands of calls of each): one
+                // round per batch size is enough for a 1B model (100 ms forwards), but a small model's first
+                // forwards run interpreted/C1 code several times slower than steady state, so keep going for
+                // WARMUP_NANOS. Speculative decoding runs thousands of forwards; the steady state is what counts.
+                long warmStart = System.nanoTime();
+                do {
+                    for (int T : BATCHES) {
+                        s.forward(Arrays.copyOf(guesses, T), Math.min(position, s.length()));
+                    }
+                } while (System.nanoTime() - warmStart < WARMUP_NANOS);
                 long t0 = System.nanoTime();
                 s.prefill(prompt, 0);
                 double prefillSeconds = (System.nanoTime() - t0) / 1e9;

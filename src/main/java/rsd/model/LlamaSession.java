@@ -398,10 +398,11 @@ public final class LlamaSession implements Session {
                 }
                 float sum = Kernels.expMinusMaxInPlace(s, count, max);
                 float[] out = att[t];
-                Arrays.fill(out, qOff, qOff + hd, 0f);
                 float inv = 1f / sum;
-                for (int j = 0; j < count; j++) {
-                    int slot = j < startPos || anc == null ? j : startPos + anc[j - startPos];
+                // slots 0..contiguous-1 are rows 0..contiguous-1 of V; a tree node's own ancestors are scattered
+                Kernels.weightedRows(s, contiguous, inv, vc, kvOff, kvDim, out, qOff, hd);
+                for (int j = contiguous; j < count; j++) {
+                    int slot = startPos + anc[j - startPos];
                     Kernels.axpy(s[j] * inv, vc, slot * kvDim + kvOff, out, qOff, hd);
                 }
             }

@@ -262,6 +262,22 @@ public final class Kernels {
     public static void transposedDots(float[] q, int qOff, int d, float[] m, int mOff, int stride, int n, float[] out) {
         int j = 0;
         if (VECTOR) {
+            // four independent accumulators (64 positions on AVX-512): one accumulator is a chain of d
+            // dependent FMAs, bound by FMA latency rather than throughput
+            for (int bound = n - 4 * L; j <= bound; j += 4 * L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int e = 0, at = mOff + j; e < d; e++, at += stride) {
+                    FloatVector qe = FloatVector.broadcast(F, q[qOff + e]);
+                    a0 = FloatVector.fromArray(F, m, at).fma(qe, a0);
+                    a1 = FloatVector.fromArray(F, m, at + L).fma(qe, a1);
+                    a2 = FloatVector.fromArray(F, m, at + 2 * L).fma(qe, a2);
+                    a3 = FloatVector.fromArray(F, m, at + 3 * L).fma(qe, a3);
+                }
+                a0.intoArray(out, j);
+                a1.intoArray(out, j + L);
+                a2.intoArray(out, j + 2 * L);
+                a3.intoArray(out, j + 3 * L);
+            }
             for (int bound = F.loopBound(n); j < bound; j += L) {
                 FloatVector acc = FloatVector.zero(F);
                 for (int e = 0; e < d; e++) {
@@ -276,6 +292,45 @@ public final class Kernels {
                 sum += q[qOff + e] * m[mOff + e * stride + j];
             }
             out[j] = sum;
+        }
+    }
+
+    /**
+     * out[off + i] = scale * sum_j w[j] * v[vOff + j * stride + i] for i < n, j < count (attention's
+     * weighted sum of V rows). Up to 4 vectors of out stay in registers across all rows, instead of one
+     * load-FMA-store per row and vector.
+     */
+    public static void weightedRows(float[] w, int count, float scale, float[] v, int vOff, int stride, float[] out, int off, int n) {
+        int i = 0;
+        if (VECTOR) {
+            for (; i + 4 * L <= n; i += 4 * L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int j = 0, at = vOff + i; j < count; j++, at += stride) {
+                    FloatVector wj = FloatVector.broadcast(F, w[j]);
+                    a0 = FloatVector.fromArray(F, v, at).fma(wj, a0);
+                    a1 = FloatVector.fromArray(F, v, at + L).fma(wj, a1);
+                    a2 = FloatVector.fromArray(F, v, at + 2 * L).fma(wj, a2);
+                    a3 = FloatVector.fromArray(F, v, at + 3 * L).fma(wj, a3);
+                }
+                a0.mul(scale).intoArray(out, off + i);
+                a1.mul(scale).intoArray(out, off + i + L);
+                a2.mul(scale).intoArray(out, off + i + 2 * L);
+                a3.mul(scale).intoArray(out, off + i + 3 * L);
+            }
+            for (; i + L <= n; i += L) {
+                FloatVector a = FloatVector.zero(F);
+                for (int j = 0, at = vOff + i; j < count; j++, at += stride) {
+                    a = FloatVector.fromArray(F, v, at).fma(FloatVector.broadcast(F, w[j]), a);
+                }
+                a.mul(scale).intoArray(out, off + i);
+            }
+        }
+        for (; i < n; i++) {
+            float sum = 0;
+            for (int j = 0, at = vOff + i; j < count; j++, at += stride) {
+                sum += w[j] * v[at];
+            }
+            out[off + i] = sum * scale;
         }
     }
 }

@@ -158,6 +158,46 @@ class TensorTest {
     }
 
     @Test
+    void attentionKernelsMatchPlainSums() {
+        Random rnd = new Random(11);
+        for (int n : new int[] {0, 1, 15, 16, 17, 63, 64, 65, 100, 130, 257}) {
+            for (int d : new int[] {3, 16, 64, 80}) {
+                int stride = n + 5, vStride = d + 7;
+                float[] q = new float[d + 2], m = new float[d * stride + 3], v = new float[(n + 1) * vStride + 4], w = new float[n + 1];
+                for (float[] a : new float[][] {q, m, v, w}) {
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = (float) rnd.nextGaussian();
+                    }
+                }
+                float[] dots = new float[n + 1];
+                Kernels.transposedDots(q, 2, d, m, 3, stride, n, dots);
+                for (int j = 0; j < n; j++) {
+                    double e = 0, mag = 0;
+                    for (int k = 0; k < d; k++) {
+                        e += (double) q[2 + k] * m[3 + k * stride + j];
+                        mag += Math.abs((double) q[2 + k] * m[3 + k * stride + j]);
+                    }
+                    assertThat((double) dots[j]).as("transposedDots n=%d d=%d j=%d", n, d, j).isCloseTo(e, within(1e-5 * mag + 1e-6));
+                }
+                float[] out = new float[d + 6];
+                out[2] = 99;
+                out[3 + d] = 77;
+                Kernels.weightedRows(w, n, 0.5f, v, 4, vStride, out, 3, d);
+                assertThat(out[2]).isEqualTo(99);
+                assertThat(out[3 + d]).isEqualTo(77);
+                for (int i = 0; i < d; i++) {
+                    double e = 0, mag = 0;
+                    for (int j = 0; j < n; j++) {
+                        e += 0.5 * w[j] * v[4 + j * vStride + i];
+                        mag += Math.abs(0.5 * w[j] * v[4 + j * vStride + i]);
+                    }
+                    assertThat((double) out[3 + i]).as("weightedRows n=%d d=%d i=%d", n, d, i).isCloseTo(e, within(1e-5 * mag + 1e-6));
+                }
+            }
+        }
+    }
+
+    @Test
     void threadPoolCoversEveryIndexOnce() {
         try (ThreadPool pool = new ThreadPool(3)) {
             for (int round = 0; round < 200; round++) {
