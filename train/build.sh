@@ -36,5 +36,5 @@ $PY -m unittest -q test_bpe
 [ -f out/vocab.json ] || $PY vocab.py
 [ -f data/train.bin ] || $PY pretokenize.py
 # Trains until the schedule (one pass over the training split) ends; rerun to resume.
-$PY train.py --models target,draft --seq 256 --batch 8 --epochs 1
+$PY train.py --models target,draft --seq 256 --batch 4 --warmup 30 --epochs 1
 export_models

@@ -25,11 +25,16 @@ import time
 import bpe
 
 
-def count_words(path):
+def count_words(path, by_source=None):
+    """Pre-token counts of a corpus split; by_source (a dict) also gets one Counter per source."""
     counts = collections.Counter()
     with open(path, encoding="utf-8") as f:
         for line in f:
-            counts.update(bpe.PRETOKENIZE.findall(json.loads(line)["text"]))
+            d = json.loads(line)
+            words = bpe.PRETOKENIZE.findall(d["text"])
+            counts.update(words)
+            if by_source is not None:
+                by_source.setdefault(d["source"], collections.Counter()).update(words)
     return counts
 
 
@@ -109,7 +114,8 @@ def main():
     t0 = time.time()
     ranks = bpe.load_cl100k()
     train_words = count_words(os.path.join(args.corpus, "train.jsonl"))
-    held_words = count_words(os.path.join(args.corpus, "heldout.jsonl"))
+    held_by_source = {}
+    held_words = count_words(os.path.join(args.corpus, "heldout.jsonl"), held_by_source)
     full = bpe.Tokenizer(ranks)
     token_freq = collections.Counter()
     for w, c in train_words.items():
@@ -129,6 +135,8 @@ def main():
         print(f"vocab: size {size}: {json.dumps(report['sizes'][str(size)])}", file=sys.stderr)
         if size == args.size:
             chosen = kept
+            report["chosen_size_heldout_by_source"] = {
+                s: agreement(c, full, sub_ranks) for s, c in sorted(held_by_source.items())}
     ordered = sorted(chosen, key=lambda t: ranks[t])
     merges = merges_for(chosen, ranks)
     vocab = {
