@@ -160,14 +160,16 @@ def main():
     while not stop["flag"]:
         steps = [r["meta"]["step"] for r in runs.values()]
         step = min(steps)
-        if step >= total_steps or (args.max_steps and step >= args.max_steps):
+        # Schedule position in tokens, so a resume with another --batch/--seq keeps its place.
+        done = min(r["meta"]["tokens"] for r in runs.values()) // (args.batch * args.seq)
+        if done >= total_steps or (args.max_steps and step >= args.max_steps):
             break
         for name, r in runs.items():
             meta = r["meta"]
             if meta["step"] != step:
                 continue  # a model that is ahead (e.g. added later) waits for the others
             x = batches.get(meta["samples"])
-            lr = lr_at(meta["step"], total_steps, args.warmup, LR[name])
+            lr = lr_at(meta["tokens"] // (args.batch * args.seq), total_steps, args.warmup, LR[name])
             for g in r["opt"].param_groups:
                 g["lr"] = lr
             t0 = time.time()
