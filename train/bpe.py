@@ -37,16 +37,22 @@ def load_cl100k(jar=JTOKKIT_JAR):
     return ranks
 
 
+def _lowest_rank_pair(parts, ranks):
+    """Index of the adjacent pair whose concatenation has the lowest rank (leftmost on ties), or None."""
+    best = None
+    best_rank = None
+    for i in range(len(parts) - 1):
+        r = ranks.get(parts[i] + parts[i + 1])
+        if r is not None and (best_rank is None or r < best_rank):
+            best, best_rank = i, r
+    return best
+
+
 def bpe_parts(word, ranks):
     """Rank-based BPE of one pre-token (bytes) -> list of bytes pieces."""
     parts = [word[i:i + 1] for i in range(len(word))]
     while len(parts) > 1:
-        best = None
-        best_rank = None
-        for i in range(len(parts) - 1):
-            r = ranks.get(parts[i] + parts[i + 1])
-            if r is not None and (best_rank is None or r < best_rank):
-                best, best_rank = i, r
+        best = _lowest_rank_pair(parts, ranks)
         if best is None:
             break
         parts[best:best + 2] = [parts[best] + parts[best + 1]]
@@ -58,12 +64,7 @@ def last_merge_parents(token, ranks):
     bytes does not end in the token itself (such a token can never be produced)."""
     parts = [token[i:i + 1] for i in range(len(token))]
     while len(parts) > 1:
-        best = None
-        best_rank = None
-        for i in range(len(parts) - 1):
-            r = ranks.get(parts[i] + parts[i + 1])
-            if r is not None and (best_rank is None or r < best_rank):
-                best, best_rank = i, r
+        best = _lowest_rank_pair(parts, ranks)
         if best is None:
             return None
         if len(parts) == 2:
