@@ -12,8 +12,11 @@ import rsd.decode.TextGenerator;
 
 /**
  * Runs every mode on every problem. First an untimed warm-up of each mode (the JIT compiles the hot
- * loops), then for each problem all modes back to back, in an order that rotates from one problem to
- * the next, so that machine drift (heat, other processes) hits every mode alike.
+ * loops), then for each problem all modes back to back, in an order that rotates from one round to
+ * the next, so that machine drift (heat, other processes) hits every mode alike. With repeats, each
+ * problem runs that many rounds of all modes and each mode keeps its run of median time: generation
+ * is deterministic (a fixed seed when sampling), so only the time differs between repeats, and a
+ * repeat that produced other tokens is an error.
  */
 public final class BenchRunner {
     /** Receives progress after each run: {@code done} of {@code total} runs finished. */
@@ -28,6 +31,7 @@ public final class BenchRunner {
     private final Map<String, TextGenerator> generators;
     private final GenerationSettings settings;
     private final int warmupTokens;
+    private final int repeats;
     private final Progress progress;
 
     /**
@@ -37,12 +41,22 @@ public final class BenchRunner {
      */
     public BenchRunner(Map<String, TextGenerator> generators, GenerationSettings settings, int warmupTokens,
                        Progress progress) {
+        this(generators, settings, warmupTokens, 1, progress);
+    }
+
+    /** As above, timing each problem and mode {@code repeats} times and keeping the median. */
+    public BenchRunner(Map<String, TextGenerator> generators, GenerationSettings settings, int warmupTokens,
+                       int repeats, Progress progress) {
+        if (repeats < 1) {
+            throw new IllegalArgumentException("repeats must be at least 1, got " + repeats);
+        }
         if (!generators.containsKey("standard")) {
             throw new IllegalArgumentException("the benchmark needs the standard mode as its reference");
         }
         this.generators = new LinkedHashMap<>(generators);
         this.settings = settings;
         this.warmupTokens = warmupTokens;
+        this.repeats = repeats;
         this.progress = progress;
     }
 
@@ -59,22 +73,34 @@ public final class BenchRunner {
         }
         boolean greedy = settings.temperature() <= 0f;
         List<Run> runs = new ArrayList<>();
-        int total = problems.size() * modes.size();
+        int total = problems.size() * modes.size() * repeats;
         int done = 0;
         for (int p = 0; p < problems.size(); p++) {
             Problem problem = problems.get(p);
             GenerationSettings s = settings.withStops(problem.stopStrings());
-            Map<String, GenerationResult> results = new LinkedHashMap<>();
-            for (int k = 0; k < modes.size(); k++) {
-                String mode = modes.get((p + k) % modes.size());
-                TextGenerator g = generators.get(mode);
-                GenerationResult r = g.generate(Prompts.completion(g.tokenizer(), problem.prompt()), s, null, null);
-                results.put(mode, r);
-                done++;
-                if (progress != null) {
-                    progress.update(done, total, problem, mode, r);
+            Map<String, List<GenerationResult>> timed = new LinkedHashMap<>();
+            for (String mode : modes) {
+                timed.put(mode, new ArrayList<>());
+            }
+            for (int round = 0; round < repeats; round++) {
+                for (int k = 0; k < modes.size(); k++) {
+                    String mode = modes.get((p + round + k) % modes.size());
+                    TextGenerator g = generators.get(mode);
+                    GenerationResult r = g.generate(Prompts.completion(g.tokenizer(), problem.prompt()), s, null, null);
+                    List<GenerationResult> earlier = timed.get(mode);
+                    if (!earlier.isEmpty() && !Arrays.equals(earlier.get(0).tokenIds(), r.tokenIds())) {
+                        throw new IllegalStateException("mode " + mode + " generated different tokens when repeated on "
+                                + problem.taskId() + ": generation must be deterministic");
+                    }
+                    earlier.add(r);
+                    done++;
+                    if (progress != null) {
+                        progress.update(done, total, problem, mode, r);
+                    }
                 }
             }
+            Map<String, GenerationResult> results = new LinkedHashMap<>();
+            timed.forEach((mode, list) -> results.put(mode, medianTime(list)));
             int[] reference = results.get("standard").tokenIds();
             for (String mode : modes) {
                 GenerationResult r = results.get(mode);
@@ -82,5 +108,12 @@ public final class BenchRunner {
             }
         }
         return runs;
+    }
+
+    /** The run of median elapsed time (the lower middle one for an even count). */
+    static GenerationResult medianTime(List<GenerationResult> runs) {
+        List<GenerationResult> sorted = new ArrayList<>(runs);
+        sorted.sort((a, b) -> Double.compare(a.elapsedSeconds(), b.elapsedSeconds()));
+        return sorted.get((sorted.size() - 1) / 2);
     }
 }

@@ -68,6 +68,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup-tokens", paramLabel = "N", description = "untimed JIT warm-up per mode (default: ${DEFAULT-VALUE})")
     int warmupTokens = 48;
 
+    @Option(names = "--repeat", paramLabel = "N", description = "time each problem and mode N times and keep the median (default: ${DEFAULT-VALUE})")
+    int repeat = 1;
+
     @Option(names = "--json", paramLabel = "PATH|-", description = "write the results as JSON ('-': as the last stdout line)")
     String jsonOut;
 
@@ -93,6 +96,9 @@ public final class BenchCommand implements Callable<Integer> {
             throw new RsdException("--max-tokens must be >= 1, got " + maxTokens);
         }
         GenerationSettings settings = sampling.settings(maxTokens, List.of());
+        if (repeat < 1) {
+            throw new RsdException("--repeat must be >= 1, got " + repeat);
+        }
         if (limit != null && limit < 1) {
             throw new RsdException("--limit must be >= 1, got " + limit);
         }
@@ -123,8 +129,8 @@ public final class BenchCommand implements Callable<Integer> {
                         problems.size(), datasetName, String.join(", ", chosen), maxTokens,
                         settings.temperature() <= 0f ? "greedy" : "temperature " + settings.temperature());
                 err.flush();
-                ProgressBar bar = new ProgressBar(err, terminal, chosen.size());
-                List<BenchRunner.Run> runs = new BenchRunner(generators, settings, warmupTokens, bar).run(problems);
+                ProgressBar bar = new ProgressBar(err, terminal, chosen.size() * repeat);
+                List<BenchRunner.Run> runs = new BenchRunner(generators, settings, warmupTokens, repeat, bar).run(problems);
                 bar.finish();
                 List<ModeSummary> summaries = ModeSummary.of(runs);
                 out.print(BenchTable.format(summaries));
@@ -215,6 +221,7 @@ public final class BenchCommand implements Callable<Integer> {
         s.put("threads", modelOptions.threads);
         s.put("ctx", modelOptions.ctx);
         s.put("warmup_tokens", warmupTokens);
+        s.put("repeat", repeat);
         ArrayNode m = s.putArray("modes");
         chosen.forEach(m::add);
         s.put("cpus", Runtime.getRuntime().availableProcessors());

@@ -121,4 +121,70 @@ class BenchRunnerTest {
         assertThat(runs).allSatisfy(r -> assertThat(r.identicalToStandard()).isNull());
         assertThat(ModeSummary.of(runs)).allSatisfy(s -> assertThat(s.identicalToStandard()).isNull());
     }
+
+    /** A mode whose runs take the given times in turn (its tokens are standard's). */
+    static final class Timed implements TextGenerator {
+        final TextGenerator inner;
+        final double[] seconds;
+        final boolean changeTokensOnSecondRun;
+        int calls;
+
+        Timed(TextGenerator inner, boolean changeTokensOnSecondRun, double... seconds) {
+            this.inner = inner;
+            this.seconds = seconds;
+            this.changeTokensOnSecondRun = changeTokensOnSecondRun;
+        }
+
+        public GenerationResult generate(int[] p, GenerationSettings s, TokenListener l, BooleanSupplier c) {
+            GenerationResult r = inner.generate(p, s, l, c);
+            int call = calls++;
+            int[] ids = r.tokenIds().clone();
+            if (changeTokensOnSecondRun && call == 1 && ids.length > 0) {
+                ids[0] ^= 1;
+            }
+            double t = seconds[call % seconds.length];
+            return new GenerationResult(r.text(), ids, r.promptTokens(), r.totalTokens(), t,
+                    r.totalTokens() / t, r.forwardPasses(), r.tokensPerForward(), r.draftedTokens(),
+                    r.acceptedTokens(), r.acceptanceRate(), r.perRule(), r.stopReason(), r.steps());
+        }
+
+        public Tokenizer tokenizer() {
+            return inner.tokenizer();
+        }
+
+        public String mode() {
+            return "timed";
+        }
+    }
+
+    @Test
+    void repeatsKeepTheMedianTimeOfEachProblemAndMode() {
+        FakeModel m = model();
+        Map<String, TextGenerator> gens = new LinkedHashMap<>();
+        gens.put("standard", new Decoder(m, TOK, null, "standard"));
+        gens.put("timed", new Timed(new Decoder(m, TOK, null, "standard"), false, 5.0, 1.0, 3.0));
+        List<String> order = new ArrayList<>();
+        List<BenchRunner.Run> runs = new BenchRunner(gens, GenerationSettings.greedy(12), 0, 3,
+                (done, total, problem, mode, result) -> order.add(done + "/" + total + ":" + mode))
+                .run(Datasets.builtin().subList(0, 1));
+        assertThat(order).hasSize(6).last().asString().startsWith("6/6");
+        // rounds rotate the order: standard first, then timed first, then standard first again
+        assertThat(order).extracting(o -> o.substring(o.indexOf(':') + 1))
+                .containsExactly("standard", "timed", "timed", "standard", "standard", "timed");
+        assertThat(runs).hasSize(2);
+        BenchRunner.Run timed = runs.stream().filter(r -> r.mode().equals("timed")).findFirst().orElseThrow();
+        assertThat(timed.result().elapsedSeconds()).isEqualTo(3.0);
+        assertThat(timed.identicalToStandard()).isTrue();
+    }
+
+    @Test
+    void aRepeatThatGeneratesOtherTokensIsAnError() {
+        FakeModel m = model();
+        Map<String, TextGenerator> gens = new LinkedHashMap<>();
+        gens.put("standard", new Decoder(m, TOK, null, "standard"));
+        gens.put("flaky", new Timed(new Decoder(m, TOK, null, "standard"), true, 1.0));
+        BenchRunner runner = new BenchRunner(gens, GenerationSettings.greedy(12), 0, 2, null);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> runner.run(Datasets.builtin().subList(0, 1)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("flaky").hasMessageContaining("deterministic");
+    }
 }

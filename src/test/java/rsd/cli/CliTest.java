@@ -209,8 +209,10 @@ class CliTest {
         Path out = dir.resolve("bench.json");
         Path html = dir.resolve("bench.html");
         Outcome file = run(bench(), "--model", model.toString(), "--limit", "1", "--max-tokens", "4", "--modes", "indent",
-                "--json", out.toString(), "--html", html.toString(), "--threads", "1");
+                "--json", out.toString(), "--html", html.toString(), "--threads", "1", "--repeat", "3");
         assertThat(file.code()).as(file.err()).isZero();
+        assertThat(file.err()).contains("[6/6]").doesNotContain("[2/6]");
+        assertThat(JSON.readTree(out.toFile()).get("settings").get("repeat").asInt()).isEqualTo(3);
         assertThat(Files.readString(html)).contains("<html", "indent");
         assertThat(JSON.readTree(out.toFile()).get("modes")).extracting(m -> m.get("mode").asText())
                 .containsExactly("standard", "indent");
@@ -260,5 +262,8 @@ class CliTest {
         Outcome clobber = run(bench(), "--model", model.toString(), "--json", model.toString(), "--limit", "1");
         assertThat(clobber.code()).isEqualTo(2);
         assertThat(clobber.err()).contains("would overwrite an input file");
+        Outcome noRepeat = run(bench(), "--model", model.toString(), "--repeat", "0", "--limit", "1");
+        assertThat(noRepeat.code()).isEqualTo(2);
+        assertThat(noRepeat.err()).contains("--repeat must be >= 1, got 0");
     }
 }
