@@ -46,6 +46,8 @@ public final class BenchJson {
             m.perRule().forEach((rule, st) -> ((ObjectNode) rules.get(rule)).put("saved_forwards_per_100_tokens",
                     m.totalTokens() == 0 ? 0.0 : 100.0 * st.accepted() / m.totalTokens()));
             o.set("per_rule", rules);
+            ObjectNode sizes = o.putObject("forward_sizes");
+            m.forwardSizes().forEach((t, n) -> sizes.put(Integer.toString(t), n));
         }
         ArrayNode problems = root.putArray("problems");
         for (BenchRunner.Run r : runs) {

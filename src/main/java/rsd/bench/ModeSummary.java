@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import rsd.metrics.RuleStats;
+import rsd.metrics.StepTrace;
 import rsd.metrics.RuleTally;
 
 /**
@@ -12,11 +15,15 @@ import rsd.metrics.RuleTally;
  * totals (all tokens / all time), not averaged per problem, so long outputs weigh what they cost.
  *
  * @param identicalToStandard null when outputs are not comparable (sampling)
+ * @param forwardSizes        how many verification forwards ran over T tokens (the last token plus
+ *                            T - 1 guesses), by T: with a model's cost curve this projects the mode's
+ *                            speed-up on that model ({@code rsd bench-engine --project})
  */
 public record ModeSummary(String mode, int problems, long totalTokens, double elapsedSeconds, double tokensPerSecond,
                           long forwardPasses, double tokensPerForward, long draftedTokens, long acceptedTokens,
                           double acceptanceRate, double speedupVsStandard, Boolean identicalToStandard,
-                          int differingProblems, Map<String, RuleStats> perRule) {
+                          int differingProblems, Map<String, RuleStats> perRule,
+                          SortedMap<Integer, Long> forwardSizes) {
 
     /** Summaries of every mode in the order they first appear in {@code runs}. */
     public static List<ModeSummary> of(List<BenchRunner.Run> runs) {
@@ -33,7 +40,11 @@ public record ModeSummary(String mode, int problems, long totalTokens, double el
             int differing = 0;
             boolean comparable = true;
             RuleTally tally = new RuleTally();
+            SortedMap<Integer, Long> sizes = new TreeMap<>();
             for (BenchRunner.Run r : list) {
+                for (StepTrace step : r.result().steps()) {
+                    sizes.merge(1 + step.treeSize(), 1L, Long::sum);
+                }
                 tokens += r.result().totalTokens();
                 forwards += r.result().forwardPasses();
                 seconds += r.result().elapsedSeconds();
@@ -50,7 +61,7 @@ public record ModeSummary(String mode, int problems, long totalTokens, double el
             out.add(new ModeSummary(mode, list.size(), tokens, seconds, tps, forwards,
                     forwards == 0 ? 0 : (double) tokens / forwards, drafted, accepted,
                     drafted == 0 ? 0 : (double) accepted / drafted, standardTps > 0 ? tps / standardTps : 0,
-                    comparable ? differing == 0 : null, differing, tally.snapshot()));
+                    comparable ? differing == 0 : null, differing, tally.snapshot(), sizes));
         });
         return out;
     }

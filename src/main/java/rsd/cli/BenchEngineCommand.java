@@ -4,18 +4,24 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import rsd.RsdException;
+import rsd.draft.CostModel;
 import rsd.model.LlamaModel;
 import rsd.model.LlamaSession;
 import rsd.tensor.Kernels;
@@ -25,6 +31,8 @@ import rsd.tensor.ThreadPool;
  * {@code rsd bench-engine --model F}: the engine figures that decide speculative decoding's gain: the
  * time of one forward over T = 1, 2, 4, 8, 16 tokens at a realistic position (median of --repeats), its
  * ratio to T = 1, decode and prefill speed, and the machine's streaming read bandwidth for comparison.
+ * With {@code --project BENCH.json}, also the speed-up each benchmarked mode would have on this model:
+ * the bench records how many forwards of each width every mode ran, this command knows their cost.
  */
 @Command(name = "bench-engine", mixinStandardHelpOptions = true,
         description = "Measure forward time over T = 1..16 tokens, cost ratios, decode/prefill speed and memory bandwidth.")
@@ -54,6 +62,10 @@ public final class BenchEngineCommand implements Callable<Integer> {
     @Option(names = "--json", paramLabel = "PATH|-", description = "write the results as JSON to PATH, or as the last stdout line with -")
     String json;
 
+    @Option(names = "--project", paramLabel = "BENCH.json",
+            description = "a JSON written by 'rsd bench --json' (on any model): project each mode's speed-up on THIS model from its measured cost curve")
+    Path project;
+
     @Override
     public Integer call() throws IOException {
         if (repeats < 1 || position < 1) {
@@ -61,6 +73,7 @@ public final class BenchEngineCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
+        JsonNode benchDoc = project == null ? null : readBench(project);
         Map<String, Object> result = new LinkedHashMap<>();
         double[] loadBefore = loadAverage();
         int nThreads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
@@ -147,6 +160,28 @@ public final class BenchEngineCommand implements Callable<Integer> {
                 result.put("load_average_before", loadBefore);
                 result.put("load_average_after", loadAverage());
                 result.put("java", System.getProperty("java.version"));
+                if (benchDoc != null) {
+                    double[] ratios = new double[BATCHES.length];
+                    for (int i = 0; i < BATCHES.length; i++) {
+                        ratios[i] = costRatio.get(Integer.toString(BATCHES[i]));
+                    }
+                    List<Projection> rows = projections(benchDoc, CostModel.of(BATCHES, ratios));
+                    out.print(projectionTable(rows, benchDoc, project));
+                    List<Map<String, Object>> list = new ArrayList<>();
+                    for (Projection p : rows) {
+                        Map<String, Object> row = new LinkedHashMap<>();
+                        row.put("mode", p.mode());
+                        row.put("tokens_per_forward", round(p.tokensPerForward(), 3));
+                        row.put("measured_speedup", round(p.measuredSpeedup(), 3));
+                        row.put("projected_speedup", round(p.projectedSpeedup(), 3));
+                        list.add(row);
+                    }
+                    Map<String, Object> proj = new LinkedHashMap<>();
+                    proj.put("bench", project.toString());
+                    proj.put("bench_model", benchDoc.path("model").path("name").asText(""));
+                    proj.put("modes", list);
+                    result.put("projection", proj);
+                }
             }
         }
         String text = new ObjectMapper().writeValueAsString(result);
@@ -160,6 +195,68 @@ public final class BenchEngineCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** One mode of a bench run, projected onto a cost curve. */
+    record Projection(String mode, long tokens, double tokensPerForward, double measuredSpeedup, double projectedSpeedup) {
+    }
+
+    static JsonNode readBench(Path file) {
+        JsonNode doc;
+        try {
+            doc = new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new RsdException("--project " + file + ": cannot read it as JSON ("
+                    + (e instanceof java.io.FileNotFoundException || e instanceof NoSuchFileException ? "no such file" : e.getMessage().lines().findFirst().orElse("")) + ")");
+        }
+        if (doc == null || !doc.path("modes").isArray() || doc.path("modes").isEmpty()) {
+            throw new RsdException("--project " + file + ": not a JSON written by 'rsd bench --json' (no \"modes\")");
+        }
+        for (JsonNode m : doc.path("modes")) {
+            if (!m.path("forward_sizes").isObject()) {
+                throw new RsdException("--project " + file + ": mode " + m.path("mode").asText("?")
+                        + " has no \"forward_sizes\" (written by an older rsd bench: run the bench again)");
+            }
+        }
+        return doc;
+    }
+
+    /**
+     * Each mode's tokens per unit of forward cost on {@code curve}, relative to plain decoding (one token
+     * per forward of cost 1): the tokens of the mode over the sum of cost(T) over its verification
+     * forwards. Prefill, drafting time and a draft model's own forwards are not counted.
+     */
+    static List<Projection> projections(JsonNode bench, CostModel curve) {
+        List<Projection> rows = new ArrayList<>();
+        for (JsonNode m : bench.path("modes")) {
+            long tokens = m.path("total_tokens").asLong();
+            double cost = 0;
+            long forwards = 0;
+            var it = m.path("forward_sizes").fields();
+            while (it.hasNext()) {
+                var e = it.next();
+                long n = e.getValue().asLong();
+                cost += n * curve.cost(Integer.parseInt(e.getKey()));
+                forwards += n;
+            }
+            rows.add(new Projection(m.path("mode").asText(), tokens, forwards == 0 ? 0 : (double) tokens / forwards,
+                    m.path("speedup_vs_standard").asDouble(), cost == 0 ? 0 : tokens / cost));
+        }
+        return rows;
+    }
+
+    static String projectionTable(List<Projection> rows, JsonNode bench, Path file) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Projected on this model's cost curve from %s (%s, %s):%n", file,
+                bench.path("model").path("name").asText("?"), bench.path("dataset").path("name").asText("?")));
+        sb.append(String.format(Locale.ROOT, "%-10s %9s %9s %10s %10s%n", "mode", "tokens", "tok/fwd", "measured", "projected"));
+        for (Projection p : rows) {
+            sb.append(String.format(Locale.ROOT, "%-10s %9d %9.3f %9.3fx %9.3fx%s%n", p.mode(), p.tokens(), p.tokensPerForward(),
+                    p.measuredSpeedup(), p.projectedSpeedup(), p.mode().equals("draft") ? "  (target forwards only)" : ""));
+        }
+        sb.append("measured: on the bench's own model and machine; projected: verification forwards only "
+                + "(no drafting time, no draft-model forwards).\n");
+        return sb.toString();
     }
 
     /** CPU time of this process (all threads), so that figures on a shared machine can be read against it. */

@@ -203,6 +203,11 @@ class CliTest {
         assertThat(doc.get("problems")).hasSize(21);
         for (JsonNode m : doc.get("modes")) {
             assertThat(m.get("identical_to_standard").asBoolean()).isTrue();
+            long forwards = 0;
+            for (JsonNode n : m.get("forward_sizes")) {
+                forwards += n.asLong();
+            }
+            assertThat(forwards).as("forward_sizes of " + m.get("mode")).isEqualTo(m.get("forward_passes").asLong());
         }
         assertThat(o.err()).contains("[7/21]", "[21/21]");
 

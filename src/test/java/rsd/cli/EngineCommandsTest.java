@@ -114,4 +114,55 @@ class EngineCommandsTest {
         assertThat(j.get("cost_ratio").get("1").asDouble()).isEqualTo(1.0);
         assertThat(r.err()).contains("T=16");
     }
+
+    static final String BENCH_JSON = """
+            {"model": {"name": "other"}, "dataset": {"name": "builtin", "problems": 2},
+             "modes": [
+              {"mode": "standard", "total_tokens": 100, "speedup_vs_standard": 1.0, "forward_sizes": {"1": 100}},
+              {"mode": "lookup", "total_tokens": 100, "speedup_vs_standard": 1.2, "forward_sizes": {"1": 20, "2": 10, "4": 20}}
+             ]}
+            """;
+
+    @Test
+    void projectionsFollowTheCostCurve() throws Exception {
+        JsonNode bench = new ObjectMapper().readTree(BENCH_JSON);
+        var flat = BenchEngineCommand.projections(bench, rsd.draft.CostModel.of(new int[] {1, 16}, new double[] {1, 1}));
+        // a flat curve: the projection is tokens per forward
+        assertThat(flat.get(1).projectedSpeedup()).isEqualTo(100.0 / 50);
+        assertThat(flat.get(1).tokensPerForward()).isEqualTo(2.0);
+        assertThat(flat.get(0).projectedSpeedup()).isEqualTo(1.0);
+        var linear = BenchEngineCommand.projections(bench, rsd.draft.CostModel.linear(16));
+        // cost = every token verified: 20 + 2 * 10 + 4 * 20 = 120
+        assertThat(linear.get(1).projectedSpeedup()).isEqualTo(100.0 / 120);
+        assertThat(linear.get(1).measuredSpeedup()).isEqualTo(1.2);
+    }
+
+    @Test
+    void benchEngineProjectsABenchRunOntoThisModel() throws Exception {
+        Path f = TestModels.writeRandomLlama(dir, RandomLlama.Spec.tiny().withTypes(GgmlType.Q8_0, GgmlType.Q8_0), Map.of());
+        Path bench = Files.writeString(dir.resolve("bench.json"), BENCH_JSON);
+        Run r = rsd("bench-engine", "--model", f.toString(), "--threads", "1", "--repeats", "3", "--position", "20",
+                "--bandwidth-mib", "16", "--project", bench.toString(), "--json", "-");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Projected on this model's cost curve", "lookup", "standard");
+        String[] lines = r.out().strip().split("\n");
+        JsonNode j = new ObjectMapper().readTree(lines[lines.length - 1]);
+        JsonNode ratio = j.get("cost_ratio");
+        // the curve never falls: a tiny model's timing noise can measure T = 2 below T = 1
+        double c2 = Math.max(1, ratio.get("2").asDouble());
+        double c4 = Math.max(c2, ratio.get("4").asDouble());
+        double expected = 100 / (20 + 10 * c2 + 20 * c4);
+        JsonNode lookup = j.get("projection").get("modes").get(1);
+        assertThat(lookup.get("mode").asText()).isEqualTo("lookup");
+        assertThat(lookup.get("projected_speedup").asDouble()).isCloseTo(expected, org.assertj.core.data.Offset.offset(2e-3));
+        assertThat(j.get("projection").get("modes").get(0).get("projected_speedup").asDouble()).isEqualTo(1.0);
+
+        Run missing = rsd("bench-engine", "--model", f.toString(), "--project", dir.resolve("none.json").toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err().strip()).contains("none.json").doesNotContain("Exception").hasLineCount(1);
+        Path old = Files.writeString(dir.resolve("old.json"), "{\"modes\": [{\"mode\": \"standard\"}]}");
+        Run older = rsd("bench-engine", "--model", f.toString(), "--project", old.toString());
+        assertThat(older.code()).isEqualTo(2);
+        assertThat(older.err()).contains("no \"forward_sizes\"");
+    }
 }
