@@ -260,6 +260,11 @@ public final class Kernels {
      * a row-major matrix, L columns at a time, accumulated in a register over all rows e < d.
      */
     public static void transposedDots(float[] q, int qOff, int d, float[] m, int mOff, int stride, int n, float[] out) {
+        transposedDots(q, qOff, d, m, mOff, stride, n, out, 0);
+    }
+
+    /** As above, writing out[outOff + j]. */
+    public static void transposedDots(float[] q, int qOff, int d, float[] m, int mOff, int stride, int n, float[] out, int outOff) {
         int j = 0;
         if (VECTOR) {
             // four independent accumulators (64 positions on AVX-512): one accumulator is a chain of d
@@ -273,17 +278,17 @@ public final class Kernels {
                     a2 = FloatVector.fromArray(F, m, at + 2 * L).fma(qe, a2);
                     a3 = FloatVector.fromArray(F, m, at + 3 * L).fma(qe, a3);
                 }
-                a0.intoArray(out, j);
-                a1.intoArray(out, j + L);
-                a2.intoArray(out, j + 2 * L);
-                a3.intoArray(out, j + 3 * L);
+                a0.intoArray(out, outOff + j);
+                a1.intoArray(out, outOff + j + L);
+                a2.intoArray(out, outOff + j + 2 * L);
+                a3.intoArray(out, outOff + j + 3 * L);
             }
             for (int bound = F.loopBound(n); j < bound; j += L) {
                 FloatVector acc = FloatVector.zero(F);
                 for (int e = 0; e < d; e++) {
                     acc = FloatVector.fromArray(F, m, mOff + e * stride + j).fma(FloatVector.broadcast(F, q[qOff + e]), acc);
                 }
-                acc.intoArray(out, j);
+                acc.intoArray(out, outOff + j);
             }
         }
         for (; j < n; j++) {
@@ -291,7 +296,7 @@ public final class Kernels {
             for (int e = 0; e < d; e++) {
                 sum += q[qOff + e] * m[mOff + e * stride + j];
             }
-            out[j] = sum;
+            out[outOff + j] = sum;
         }
     }
 

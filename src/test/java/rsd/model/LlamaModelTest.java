@@ -159,10 +159,13 @@ class LlamaModelTest {
         }
     }
 
-    @Test
-    void treeForwardEqualsEachBranchRunSeparately() {
+    @ParameterizedTest
+    // 21: long enough for the vectorized score path (16 positions at a time); 62: the tree and the kept
+    // path straddle the boundary of the key cache's 64-position blocks
+    @org.junit.jupiter.params.provider.ValueSource(ints = {21, 62})
+    void treeForwardEqualsEachBranchRunSeparately(int prefixLength) {
         Path file = TestModels.writeRandomLlama(dir, specFor(GgmlType.Q8_0), Map.of());
-        int[] prefix = new int[21]; // long enough for the vectorized score path (16 positions at a time)
+        int[] prefix = new int[prefixLength];
         prefix[0] = 256;
         for (int i = 1; i < prefix.length; i++) {
             prefix[i] = 10 * i % 250;
@@ -175,11 +178,11 @@ class LlamaModelTest {
         int[] tokens = {40, 41, 42, 43, 44, 45};
         int[] parents = {-1, 0, 0, 1, 2, -1};
         int[][] branches = {{0, 1, 3}, {0, 2, 4}, {5}};
-        try (LlamaModel m = LlamaModel.load(file, 2, 0); Session tree = m.newSession(64)) {
+        try (LlamaModel m = LlamaModel.load(file, 2, 0); Session tree = m.newSession(128)) {
             tree.forward(prefix, 0);
             float[][] treeLogits = tree.forwardTree(tokens, parents, prefix.length);
             for (int[] branch : branches) {
-                try (Session s = m.newSession(64)) {
+                try (Session s = m.newSession(128)) {
                     s.forward(prefix, 0);
                     int[] seq = new int[branch.length];
                     for (int j = 0; j < branch.length; j++) {
@@ -195,7 +198,7 @@ class LlamaModelTest {
             tree.keepPath(prefix.length, new int[] {0, 2, 4});
             assertThat(tree.length()).isEqualTo(prefix.length + 3);
             float[] next = tree.forward(new int[] {99}, prefix.length + 3)[0];
-            try (Session s = m.newSession(64)) {
+            try (Session s = m.newSession(128)) {
                 int[] seq = java.util.Arrays.copyOf(prefix, prefix.length + 4);
                 seq[prefix.length] = 40;
                 seq[prefix.length + 1] = 42;
