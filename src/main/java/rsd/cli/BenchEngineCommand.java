@@ -254,8 +254,8 @@ public final class BenchEngineCommand implements Callable<Integer> {
             sb.append(String.format(Locale.ROOT, "%-10s %9d %9.3f %9.3fx %9.3fx%s%n", p.mode(), p.tokens(), p.tokensPerForward(),
                     p.measuredSpeedup(), p.projectedSpeedup(), p.mode().equals("draft") ? "  (target forwards only)" : ""));
         }
-        sb.append("measured: on the bench's own model and machine; projected: verification forwards only "
-                + "(no drafting time, no draft-model forwards).\n");
+        sb.append("measured: on the bench's own model and machine, prefill included; projected: verification forwards only "
+                + "(no prefill, no drafting time, no draft-model forwards).\n");
         return sb.toString();
     }
 

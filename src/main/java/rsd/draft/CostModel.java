@@ -27,6 +27,11 @@ public final class CostModel {
     private static final int MIN_ROUNDS = 4;
     private static final int MAX_ROUNDS = 15;
     private static final long BUDGET_NANOS = 4_000_000_000L;
+    /** Untimed warm-up before measuring: rounds over every T until this much time or WARMUP_ROUNDS rounds. */
+    private static final long WARMUP_NANOS = 1_500_000_000L;
+    private static final int WARMUP_ROUNDS = 100;
+    /** Bumped when the calibration changes, so curves cached by an older one are measured again. */
+    static final String CACHE_VERSION = "v2";
 
     private final double[] ratio; // ratio[t] for t = 0..max (ratio[0] unused, ratio[1] = 1)
     private final double forwardMillis; // measured time of a one-token forward, NaN when unknown
@@ -155,6 +160,15 @@ public final class CostModel {
                 context[i] = (i * 7919 + 13) % Math.min(model.vocabSize(), 30_000);
             }
             session.prefill(context, 0);
+            // Warm up first: in a fresh JVM the kernels run interpreted or C1-compiled for the first
+            // few hundred forwards, and a T = 1 forward then looks slow next to wider ones (curves cached
+            // that way measured T = 2 at 1.00-1.16 where the steady state is 1.3-1.6).
+            long warmStart = System.nanoTime();
+            for (int round = 0; round < WARMUP_ROUNDS && System.nanoTime() - warmStart < WARMUP_NANOS; round++) {
+                for (int t : points) {
+                    session.forward(Arrays.copyOf(context, t), contextLength);
+                }
+            }
             // Round-robin over T and keep each T's fastest time: other processes on a busy machine slow
             // single runs down at random, and interleaving spreads a slow phase over every T alike.
             double[] millis = new double[points.length];
@@ -186,7 +200,7 @@ public final class CostModel {
      * missing or unreadable. Announces a calibration once on {@code log}.
      */
     public static CostModel cached(LanguageModel model, String key, Path cacheDir, PrintStream log) {
-        Path file = cacheDir.resolve("cost-" + key + ".txt");
+        Path file = cacheDir.resolve("cost-" + CACHE_VERSION + "-" + key + ".txt");
         try {
             if (Files.isRegularFile(file)) {
                 return parse(Files.readString(file));
