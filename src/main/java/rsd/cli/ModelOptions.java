@@ -17,6 +17,10 @@ final class ModelOptions {
     @Option(names = "--gamma", paramLabel = "N", description = "most guessed tokens verified per step (default: ${DEFAULT-VALUE})")
     int gamma = ModeResources.DEFAULT_GAMMA;
 
+    @Option(names = "--draft-p-min", paramLabel = "P",
+            description = "mode 'draft': stop drafting before a token the draft model gives less than P (llama.cpp's p_min; 0 = always --gamma tokens; default: ${DEFAULT-VALUE})")
+    double draftPMin = ModeResources.DEFAULT_DRAFT_P_MIN;
+
     @Option(names = "--threads", paramLabel = "N", description = "compute threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 

@@ -27,6 +27,9 @@ final class Models implements AutoCloseable {
         if (options.gamma < 1) {
             throw new RsdException("--gamma must be >= 1, got " + options.gamma);
         }
+        if (!(options.draftPMin >= 0 && options.draftPMin < 1)) {
+            throw new RsdException("--draft-p-min must be in [0, 1), got " + options.draftPMin);
+        }
         this.target = open(options.model, "model", "--model");
     }
 
@@ -41,7 +44,7 @@ final class Models implements AutoCloseable {
     /** Resources for the mode registry; the draft model is offered only when its file exists. */
     ModeResources resources() {
         Supplier<LanguageModel> draftSupplier = Files.isRegularFile(options.draftModel) ? this::draftModel : null;
-        return new ModeResources(target.model(), target.tokenizer(), options.gamma, draftSupplier);
+        return new ModeResources(target.model(), target.tokenizer(), options.gamma, options.draftPMin, draftSupplier);
     }
 
     private LanguageModel draftModel() {

@@ -6,16 +6,26 @@ import rsd.tokenizer.Tokenizer;
 
 /**
  * What modes can be built from: the target model and its tokenizer, the longest guess a step may verify
- * ({@code gamma}), and a draft model (loaded on first use; null when there is none).
+ * ({@code gamma}), the draft model's confidence floor ({@code draftPMin}: it stops drafting before a
+ * token it gives less probability than this, as llama.cpp's {@code p_min}; 0 = always gamma tokens), and
+ * a draft model (loaded on first use; null when there is none).
  */
-public record ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma,
+public record ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, double draftPMin,
                             Supplier<LanguageModel> draftModel) {
     public static final int DEFAULT_GAMMA = 4;
+    public static final double DEFAULT_DRAFT_P_MIN = 0.0;
 
     public ModeResources {
         if (gamma < 1) {
             throw new rsd.RsdException("gamma must be >= 1, got " + gamma);
         }
+        if (!(draftPMin >= 0 && draftPMin < 1)) {
+            throw new rsd.RsdException("draft p-min must be in [0, 1), got " + draftPMin);
+        }
+    }
+
+    public ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, Supplier<LanguageModel> draftModel) {
+        this(model, tokenizer, gamma, DEFAULT_DRAFT_P_MIN, draftModel);
     }
 
     public static ModeResources of(LanguageModel model, Tokenizer tokenizer) {

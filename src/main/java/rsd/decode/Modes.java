@@ -51,7 +51,7 @@ public final class Modes {
             case STANDARD -> new NoSpeculation();
             case INDENT -> new SingleDrafterSpeculator(new IndentDrafter(res.tokenizer()), res.gamma());
             case DRAFT -> new SingleDrafterSpeculator(new DraftModelDrafter(draftModel(res),
-                    res.model().contextLength()), res.gamma());
+                    res.model().contextLength(), res.draftPMin()), res.gamma());
             case RULES -> new FirstMatchSpeculator(Rules.all(), res.gamma());
             case LOOKUP -> new FirstMatchSpeculator(List.of(new LookupDrafter()), res.gamma());
             case PATTERNS -> new FirstMatchSpeculator(List.of(new PatternDrafter()), res.gamma());

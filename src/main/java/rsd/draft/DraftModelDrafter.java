@@ -14,6 +14,11 @@ import rsd.model.Session;
  * q under the same temperature/top-k/top-p transform, and hands q to the verifier in
  * {@link Draft#probabilities()} for the min(1, p/q) rule.
  *
+ * <p>With a confidence floor {@code pMin} > 0 (llama.cpp's {@code p_min}) the draft stops before the
+ * first token its own distribution gives less than pMin: an unsure guess is usually rejected, and both
+ * its draft forward and its verification cost time. The decision depends on the draft model alone, so
+ * verification stays lossless.
+ *
  * <p>The draft cache is brought in line with the context at every proposal: the longest common prefix of
  * what it holds and the accepted tokens is kept, the rest is truncated and the new tokens are fed in one
  * batched forward, so a rejection costs a truncate and never a copy.
@@ -23,6 +28,7 @@ public final class DraftModelDrafter implements Drafter, SamplingAware, AutoClos
 
     private final LanguageModel model;
     private final int capacity;
+    private final double pMin;
     private Session session;
     private int[] cached = new int[256];
     private int cachedLength;
@@ -31,8 +37,17 @@ public final class DraftModelDrafter implements Drafter, SamplingAware, AutoClos
     private long forwardPasses;
 
     public DraftModelDrafter(LanguageModel model, int capacity) {
+        this(model, capacity, 0.0);
+    }
+
+    /** @param pMin stop drafting before a token the draft model gives less probability than this (0: never) */
+    public DraftModelDrafter(LanguageModel model, int capacity, double pMin) {
+        if (!(pMin >= 0 && pMin < 1)) {
+            throw new IllegalArgumentException("pMin must be in [0, 1), got " + pMin);
+        }
         this.model = model;
         this.capacity = Math.min(capacity, model.contextLength());
+        this.pMin = pMin;
     }
 
     @Override
@@ -80,25 +95,47 @@ public final class DraftModelDrafter implements Drafter, SamplingAware, AutoClos
         boolean greedy = settings.temperature() <= 0f;
         int[] tokens = new int[gamma];
         float[][] probabilities = greedy ? null : new float[gamma][];
+        int drafted = 0;
         for (int i = 0; i < gamma; i++) {
             int x;
             if (greedy) {
                 x = Sampler.argmax(logits);
+                if (pMin > 0 && topProbability(logits, x) < pMin) {
+                    break;
+                }
             } else {
                 float[] q = Sampler.distribution(logits, settings);
+                if (pMin > 0 && q[Sampler.argmax(q)] < pMin) {
+                    break; // decided before sampling, from q alone
+                }
                 x = Sampler.sample(q, random);
                 probabilities[i] = q;
             }
             tokens[i] = x;
+            drafted++;
             if (i + 1 < gamma) {
                 logits = session.forward(new int[] {x}, n + i)[0];
                 forwardPasses++;
                 setCached(n + i, new int[] {x});
             }
         }
-        String[] rules = new String[gamma];
+        if (drafted == 0) {
+            return Draft.EMPTY;
+        }
+        String[] rules = new String[drafted];
         Arrays.fill(rules, NAME);
-        return new Draft(tokens, rules, probabilities);
+        return new Draft(Arrays.copyOf(tokens, drafted), rules,
+                probabilities == null ? null : Arrays.copyOf(probabilities, drafted));
+    }
+
+    /** softmax(logits)[best], where best is the argmax. */
+    static double topProbability(float[] logits, int best) {
+        float max = logits[best];
+        double sum = 0;
+        for (float l : logits) {
+            sum += Math.exp(l - max);
+        }
+        return 1.0 / sum;
     }
 
     private void setCached(int from, int[] tokens) {

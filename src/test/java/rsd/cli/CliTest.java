@@ -270,5 +270,8 @@ class CliTest {
         Outcome noRepeat = run(bench(), "--model", model.toString(), "--repeat", "0", "--limit", "1");
         assertThat(noRepeat.code()).isEqualTo(2);
         assertThat(noRepeat.err()).contains("--repeat must be >= 1, got 0");
+        Outcome badFloor = run(bench(), "--model", model.toString(), "--draft-p-min", "1", "--limit", "1");
+        assertThat(badFloor.code()).isEqualTo(2);
+        assertThat(badFloor.err()).contains("--draft-p-min must be in [0, 1), got 1.0");
     }
 }

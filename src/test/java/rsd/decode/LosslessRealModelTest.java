@@ -120,7 +120,12 @@ class LosslessRealModelTest {
     void theDraftModelDraftsAndStaysLossless() {
         org.junit.jupiter.api.Assumptions.assumeTrue(draft != null, "a draft model for the chosen target");
         ModeResources res = new ModeResources(target.model(), target.tokenizer(), 3, draft::model);
-        try (Decoder d = Modes.decoder("draft", res); Decoder std = Modes.decoder("standard", res)) {
+        // with a confidence floor, the draft model drafts fewer tokens and the output stays the same
+        ModeResources floored = new ModeResources(target.model(), target.tokenizer(), 3, 0.6, draft::model);
+        long drafted = 0;
+        long draftedWithFloor = 0;
+        try (Decoder d = Modes.decoder("draft", res); Decoder std = Modes.decoder("standard", res);
+             Decoder f = Modes.decoder("draft", floored)) {
             List<Problem> some = new ArrayList<>(Datasets.builtin().subList(0, 5));
             for (Problem p : some) {
                 int[] prompt = Prompts.completion(target.tokenizer(), p.prompt());
@@ -129,7 +134,12 @@ class LosslessRealModelTest {
                 assertThat(b.tokenIds()).isEqualTo(a.tokenIds());
                 assertThat(b.draftedTokens()).isPositive();
                 assertThat(b.perRule()).containsOnlyKeys("draft");
+                GenerationResult c = f.generate(prompt, GenerationSettings.greedy(30), null, null);
+                assertThat(c.tokenIds()).isEqualTo(a.tokenIds());
+                drafted += b.draftedTokens();
+                draftedWithFloor += c.draftedTokens();
             }
         }
+        assertThat(draftedWithFloor).isLessThan(drafted);
     }
 }

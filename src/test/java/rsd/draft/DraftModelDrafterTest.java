@@ -103,4 +103,58 @@ class DraftModelDrafterTest {
         assertThat(d.propose(new IdsContext(List.of(0, 2, 3, 4)), 5).size()).isEqualTo(2);
         assertThat(d.propose(new IdsContext(List.of(0, 2, 3, 4, 5, 6)), 5).isEmpty()).isTrue();
     }
+
+    /** The draft model's confidence in each of its k greedy tokens after ctx. */
+    static double[] confidences(FakeModel m, List<Integer> ctx, int[] greedy) {
+        double[] conf = new double[greedy.length];
+        List<Integer> h = new ArrayList<>(ctx);
+        for (int i = 0; i < greedy.length; i++) {
+            float[] logits = m.logitsAfter(h);
+            conf[i] = DraftModelDrafter.topProbability(logits, greedy[i]);
+            assertThat(conf[i]).isCloseTo(Sampler.distribution(logits, 1f, 0, 1f)[greedy[i]], org.assertj.core.data.Offset.offset(1e-5));
+            h.add(greedy[i]);
+        }
+        return conf;
+    }
+
+    @Test
+    void aConfidenceFloorStopsBeforeTheFirstUnsureToken() {
+        List<Integer> ctx = new ArrayList<>(List.of(0, 3, 4, 5));
+        // a fake draft model whose first guess is not its least sure one, so floors cut at several places
+        FakeModel draft = null;
+        int[] full = null;
+        double[] conf = null;
+        for (long salt = 1; draft == null; salt++) {
+            FakeModel m = new FakeModel(TOK.vocabSize(), 128, salt, 4f, -100f);
+            int[] g = greedyContinuation(m, ctx, 6);
+            double[] c = confidences(m, ctx, g);
+            if (c[0] > java.util.Arrays.stream(c).min().orElseThrow() + 1e-3) {
+                draft = m;
+                full = g;
+                conf = c;
+            }
+        }
+        List<Double> floors = new ArrayList<>(List.of(0.0));
+        for (double c : conf) {
+            floors.add(c);          // a token exactly at the floor is still drafted
+            floors.add(c + 1e-6);   // just above: the draft stops before it
+        }
+        java.util.Set<Integer> sizes = new java.util.HashSet<>();
+        for (double floor : floors) {
+            int expected = 0;
+            while (expected < 6 && (floor == 0 || conf[expected] >= floor)) {
+                expected++;
+            }
+            DraftModelDrafter d = new DraftModelDrafter(draft, 128, floor);
+            d.startSequence(GenerationSettings.greedy(50));
+            Draft proposal = d.propose(new IdsContext(ctx), 6);
+            assertThat(proposal.size()).as("p_min %s, confidences %s", floor, java.util.Arrays.toString(conf)).isEqualTo(expected);
+            assertThat(proposal.tokens()).isEqualTo(java.util.Arrays.copyOf(full, expected));
+            sizes.add(proposal.size());
+        }
+        assertThat(sizes).as("the floors must cut the draft at different places").hasSizeGreaterThanOrEqualTo(3);
+        FakeModel any = draft;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DraftModelDrafter(any, 128, 1.0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
