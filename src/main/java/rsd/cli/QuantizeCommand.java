@@ -49,6 +49,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             throw new RsdException(out + ": OUT is the input file; choose another output path");
         }
         Path tmp = out.resolveSibling(out.getFileName() + ".part");
+        PercentProgress progress = new PercentProgress(spec.commandLine().getErr(), "quantize", Terminal.interactive());
         try (GgufFile g = GgufFile.open(in)) {
             try (GgufWriter w = GgufWriter.create(tmp)) {
                 w.putAll(g);
@@ -74,12 +75,11 @@ public final class QuantizeCommand implements Callable<Integer> {
                         }
                     }
                     done += t.elementCount();
-                    spec.commandLine().getErr().printf("\rquantize: %3.0f%% %s", 100.0 * done / Math.max(1, total), t.name());
-                    spec.commandLine().getErr().flush();
+                    progress.update(done, total, t.name());
                 }
             }
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
-            spec.commandLine().getErr().println();
+            progress.finish();
         } catch (RuntimeException | IOException e) {
             Files.deleteIfExists(tmp);
             throw e;

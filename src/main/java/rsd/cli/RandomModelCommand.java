@@ -59,11 +59,10 @@ public final class RandomModelCommand implements Callable<Integer> {
         long total = s.parameterCount();
         var err = spec.commandLine().getErr();
         long started = System.nanoTime();
-        RandomLlama.write(out, s, Map.of(), done -> {
-            err.printf("\rrandom-model: %3.0f%% of %,d parameters", 100.0 * done / total, total);
-            err.flush();
-        });
-        err.println();
+        PercentProgress progress = new PercentProgress(err, "random-model", Terminal.interactive());
+        String of = String.format(java.util.Locale.ROOT, "of %,d parameters", total);
+        RandomLlama.write(out, s, Map.of(), done -> progress.update(done, total, of));
+        progress.finish();
         spec.commandLine().getOut().printf("wrote %s (%s, %,d parameters, %,d bytes) in %.1f s%n", out, t, total, Files.size(out),
                 (System.nanoTime() - started) / 1e9);
         return 0;

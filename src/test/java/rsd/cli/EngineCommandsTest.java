@@ -48,6 +48,9 @@ class EngineCommandsTest {
         Path f = dir.resolve("tiny.gguf");
         Run made = rsd("random-model", f.toString(), "--preset", "tiny", "--type", "Q8_0", "--seed", "3");
         assertThat(made.code()).as(made.err()).isZero();
+        // not a terminal: a progress line per quarter, not one redraw per tensor
+        assertThat(made.err()).doesNotContain("\r").contains("random-model: 100% of 123,200 parameters");
+        assertThat(made.err().lines().count()).isLessThanOrEqualTo(5);
         Run r = rsd("inspect", "--model", f.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("general.architecture").contains("\"llama\"").contains("blk.1.ffn_down.weight")
@@ -65,6 +68,8 @@ class EngineCommandsTest {
         Path out = dir.resolve("q8.gguf");
         Run r = rsd("quantize", in.toString(), out.toString(), "--type", "Q8_0");
         assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).doesNotContain("\r").contains("quantize: 100%");
+        assertThat(r.err().lines().count()).isLessThanOrEqualTo(5);
         try (LlamaModel a = LlamaModel.load(in, 1, 0); LlamaModel b = LlamaModel.load(out, 1, 0);
                 Session sa = a.newSession(16); Session sb = b.newSession(16)) {
             assertThat(b.gguf().tensor("blk.0.attn_q.weight").type()).isEqualTo(GgmlType.Q8_0);
