@@ -77,9 +77,11 @@ final class Q4_KTensor extends Tensor {
             long block = (from + k) / BLOCK * BYTES;
             float d = Kernels.half(data, block);
             float dmin = Kernels.half(data, block + 2);
+            long s0 = data.get(Kernels.LONG_LE, block + 4);
+            int s1 = data.get(Kernels.INT_LE, block + 12);
             for (int group = 0; group < 4; group++) {
-                float d1 = d * scaleOrMin(block, 2 * group, 0), m1 = dmin * scaleOrMin(block, 2 * group, 1);
-                float d2 = d * scaleOrMin(block, 2 * group + 1, 0), m2 = dmin * scaleOrMin(block, 2 * group + 1, 1);
+                float d1 = d * packed(s0, s1, 2 * group, 0), m1 = dmin * packed(s0, s1, 2 * group, 1);
+                float d2 = d * packed(s0, s1, 2 * group + 1, 0), m2 = dmin * packed(s0, s1, 2 * group + 1, 1);
                 long qs = block + 16 + 32 * group;
                 int o = off + k + 64 * group;
                 if (Kernels.VECTOR && Kernels.L <= 32) {

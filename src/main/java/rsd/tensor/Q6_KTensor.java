@@ -55,7 +55,8 @@ final class Q6_KTensor extends Tensor {
             for (int half = 0; half < 2; half++) {
                 long ql = block + 64L * half;
                 long qh = block + 128 + 32L * half;
-                long sc = block + 192 + 8L * half;
+                // this half's 8 signed scales in one read (a checked segment access per byte costs more)
+                long sc = data.get(Kernels.LONG_LE, block + 192 + 8L * half);
                 int o = off + k + 128 * half;
                 if (Kernels.VECTOR && Kernels.L <= 16) {
                     for (int l = 0; l < 32; l += Kernels.L) {
@@ -67,10 +68,10 @@ final class Q6_KTensor extends Tensor {
                         ByteVector q3 = lo0.lanewise(VectorOperators.LSHR, 4).or(hi.lanewise(VectorOperators.LSHR, 4).and((byte) 3).lanewise(VectorOperators.LSHL, 4));
                         ByteVector q4 = lo32.lanewise(VectorOperators.LSHR, 4).or(hi.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
                         int is = l / 16;
-                        store(q1, d * data.get(ValueLayout.JAVA_BYTE, sc + is), out, o + l);
-                        store(q2, d * data.get(ValueLayout.JAVA_BYTE, sc + is + 2), out, o + 32 + l);
-                        store(q3, d * data.get(ValueLayout.JAVA_BYTE, sc + is + 4), out, o + 64 + l);
-                        store(q4, d * data.get(ValueLayout.JAVA_BYTE, sc + is + 6), out, o + 96 + l);
+                        store(q1, d * (byte) (sc >>> (8 * is)), out, o + l);
+                        store(q2, d * (byte) (sc >>> (8 * (is + 2))), out, o + 32 + l);
+                        store(q3, d * (byte) (sc >>> (8 * (is + 4))), out, o + 64 + l);
+                        store(q4, d * (byte) (sc >>> (8 * (is + 6))), out, o + 96 + l);
                     }
                 } else {
                     for (int i = 0; i < 128; i++) {
