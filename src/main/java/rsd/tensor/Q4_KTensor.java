@@ -111,13 +111,7 @@ final class Q4_KTensor extends Tensor {
     @Override
     public float dot(long from, float[] x, int n) {
         if (!Kernels.VECTOR || Kernels.L != 16) {
-            float[] buf = BLOCK_BUFFER.get();
-            float sum = 0;
-            for (int k = 0; k < n; k += BLOCK) {
-                dequantize(from + k, buf, 0, BLOCK);
-                sum += Kernels.dot(buf, 0, x, k, BLOCK);
-            }
-            return sum;
+            return dotThroughBlocks(from, x, n, BLOCK_BUFFER.get());
         }
         var F = Kernels.F;
         FloatVector acc = FloatVector.zero(F);

@@ -90,6 +90,17 @@ public abstract class Tensor {
         }
     }
 
+    /** A dot product through {@code buf}: one decoded block at a time (types without a fused kernel here). */
+    protected final float dotThroughBlocks(long from, float[] x, int n, float[] buf) {
+        int block = buf.length;
+        float sum = 0;
+        for (int k = 0; k < n; k += block) {
+            dequantize(from + k, buf, 0, block);
+            sum += Kernels.dot(buf, 0, x, k, block);
+        }
+        return sum;
+    }
+
     /** Activation rows t0..T-1 of {@link #matmul} for weight rows r0..r1, through the scratch row (used by fused kernels for their remainders). */
     protected void matmulTail(float[][] x, int t0, int T, int cols, float[][] out, int outOff, int r0, int r1, float[] scratch) {
         for (int r = r0; r < r1; r++) {
