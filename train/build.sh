@@ -35,6 +35,11 @@ $PY -m unittest -q test_bpe
 [ -f data/corpus/train.jsonl ] || $PY corpus.py
 [ -f out/vocab.json ] || $PY vocab.py
 [ -f data/train.bin ] || $PY pretokenize.py
-# Trains until the schedule (one pass over the training split) ends; rerun to resume.
-$PY train.py --models target,draft --seq 256 --batch 4 --warmup 30 --epochs 1
+# The shipped models' schedule history, phase by phase (each phase resumes from the checkpoints and
+# stops at its step; rerunning skips finished phases): see docs/training.md.
+export OMP_WAIT_POLICY=PASSIVE
+$PY train.py --models target,draft --seq 256 --batch 4 --warmup 30 --epochs 1 --max-steps 1149
+$PY train.py --models target,draft --seq 256 --batch 4 --warmup 30 --epochs 0.7
+$PY train.py --models target,draft --seq 1024 --batch 1 --warmup 30 --epochs 2.0 --max-steps 4091
+$PY train.py --models target,draft --seq 1024 --batch 1 --warmup 30 --epochs 1.75 --max-steps 8104
 export_models
