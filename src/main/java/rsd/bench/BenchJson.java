@@ -46,6 +46,7 @@ public final class BenchJson {
             m.perRule().forEach((rule, st) -> ((ObjectNode) rules.get(rule)).put("saved_forwards_per_100_tokens",
                     m.totalTokens() == 0 ? 0.0 : 100.0 * st.accepted() / m.totalTokens()));
             o.set("per_rule", rules);
+            o.put("decode_steps_s", m.stepSeconds());
             ObjectNode sizes = o.putObject("forward_sizes");
             m.forwardSizes().forEach((t, n) -> sizes.put(Integer.toString(t), n));
         }

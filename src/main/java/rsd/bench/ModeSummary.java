@@ -15,6 +15,8 @@ import rsd.metrics.RuleTally;
  * totals (all tokens / all time), not averaged per problem, so long outputs weigh what they cost.
  *
  * @param identicalToStandard null when outputs are not comparable (sampling)
+ * @param stepSeconds         time inside decode steps (propose, verify, accept), summed from the step
+ *                            traces: elapsedSeconds minus this is the prompt's prefill and set-up
  * @param forwardSizes        how many verification forwards ran over T tokens (the last token plus
  *                            T - 1 guesses), by T: with a model's cost curve this projects the mode's
  *                            speed-up on that model ({@code rsd bench-engine --project})
@@ -22,7 +24,7 @@ import rsd.metrics.RuleTally;
 public record ModeSummary(String mode, int problems, long totalTokens, double elapsedSeconds, double tokensPerSecond,
                           long forwardPasses, double tokensPerForward, long draftedTokens, long acceptedTokens,
                           double acceptanceRate, double speedupVsStandard, Boolean identicalToStandard,
-                          int differingProblems, Map<String, RuleStats> perRule,
+                          int differingProblems, Map<String, RuleStats> perRule, double stepSeconds,
                           SortedMap<Integer, Long> forwardSizes) {
 
     /** Summaries of every mode in the order they first appear in {@code runs}. */
@@ -41,9 +43,11 @@ public record ModeSummary(String mode, int problems, long totalTokens, double el
             boolean comparable = true;
             RuleTally tally = new RuleTally();
             SortedMap<Integer, Long> sizes = new TreeMap<>();
+            double stepMillis = 0;
             for (BenchRunner.Run r : list) {
                 for (StepTrace step : r.result().steps()) {
                     sizes.merge(1 + step.treeSize(), 1L, Long::sum);
+                    stepMillis += step.millis();
                 }
                 tokens += r.result().totalTokens();
                 forwards += r.result().forwardPasses();
@@ -61,7 +65,7 @@ public record ModeSummary(String mode, int problems, long totalTokens, double el
             out.add(new ModeSummary(mode, list.size(), tokens, seconds, tps, forwards,
                     forwards == 0 ? 0 : (double) tokens / forwards, drafted, accepted,
                     drafted == 0 ? 0 : (double) accepted / drafted, standardTps > 0 ? tps / standardTps : 0,
-                    comparable ? differing == 0 : null, differing, tally.snapshot(), sizes));
+                    comparable ? differing == 0 : null, differing, tally.snapshot(), stepMillis / 1000, sizes));
         });
         return out;
     }

@@ -208,6 +208,8 @@ class CliTest {
                 forwards += n.asLong();
             }
             assertThat(forwards).as("forward_sizes of " + m.get("mode")).isEqualTo(m.get("forward_passes").asLong());
+            // decode steps are part of the run's time; the rest is prefill and set-up
+            assertThat(m.get("decode_steps_s").asDouble()).isPositive().isLessThanOrEqualTo(m.get("elapsed_s").asDouble());
         }
         assertThat(o.err()).contains("[7/21]", "[21/21]");
 
