@@ -69,6 +69,13 @@ public final class SpeculativeDecoding implements AutoCloseable {
         if (b.loadedTarget == null && b.model == null) {
             throw new RsdException("no model given");
         }
+        // checked before any model is loaded, so a bad setting never leaves a mapped file behind
+        if (b.gamma < 1) {
+            throw new RsdException("gamma must be >= 1, got " + b.gamma);
+        }
+        if (!(b.draftPMin >= 0 && b.draftPMin < 1)) {
+            throw new RsdException("draft p-min must be in [0, 1), got " + b.draftPMin);
+        }
         if (b.speculativeMode.equals(Modes.DRAFT) && b.draftModel == null && b.loadedDraft == null) {
             throw new RsdException("draft-model speculation needs a small model (useRuleBasedOnly = false without a small model)");
         }
@@ -89,7 +96,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
         this.speculativeMode = b.speculativeMode;
         this.seed = b.seed;
         Supplier<LanguageModel> draftSupplier = d == null ? null : d::model;
-        this.resources = new ModeResources(t.model(), t.tokenizer(), b.gamma, draftSupplier);
+        this.resources = new ModeResources(t.model(), t.tokenizer(), b.gamma, b.draftPMin, draftSupplier);
         if (!Modes.available(resources).contains(speculativeMode)) {
             close();
             throw new RsdException("mode '" + speculativeMode + "' is not available; available: "
@@ -159,6 +166,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
         private LoadedModel loadedTarget;
         private LoadedModel loadedDraft;
         private int gamma = ModeResources.DEFAULT_GAMMA;
+        private double draftPMin = ModeResources.DEFAULT_DRAFT_P_MIN;
         private String speculativeMode = Modes.AUTO;
         private int threads = Runtime.getRuntime().availableProcessors();
         private int contextLength = 4096;
@@ -184,6 +192,12 @@ public final class SpeculativeDecoding implements AutoCloseable {
 
         public Builder gamma(int gamma) {
             this.gamma = gamma;
+            return this;
+        }
+
+        /** Mode {@code draft}: stop drafting before a token the draft model gives less than p (llama.cpp's p_min). */
+        public Builder draftPMin(double p) {
+            this.draftPMin = p;
             return this;
         }
 

@@ -36,6 +36,15 @@ class SpeculativeDecodingTest {
                     }
                 }
             }
+            // A confidence floor drafts less and changes nothing in the output.
+            try (SpeculativeDecoding all = SpeculativeDecoding.builder().models(big, small).gamma(3).speculativeMode("draft").build();
+                 SpeculativeDecoding floored = SpeculativeDecoding.builder().models(big, small).gamma(3).speculativeMode("draft")
+                         .draftPMin(0.5).build()) {
+                SpeculativeDecoding.Result a = all.generateText("def f(x):\n    return", 30, 0.0, true);
+                SpeculativeDecoding.Result b = floored.generateText("def f(x):\n    return", 30, 0.0, true);
+                assertThat(b.tokenIds()).isEqualTo(a.tokenIds());
+                assertThat(b.draftedTokens()).isLessThan(a.draftedTokens());
+            }
             // Models passed in stay open for the caller.
             assertThat(big.model().newSession(4)).isNotNull();
         }
@@ -47,5 +56,7 @@ class SpeculativeDecodingTest {
                 .isInstanceOf(RsdException.class).hasMessageContaining("missing.gguf");
         assertThatThrownBy(() -> new SpeculativeDecoding(null, dir.resolve("missing.gguf"), 4, false))
                 .isInstanceOf(RsdException.class).hasMessageContaining("small model");
+        assertThatThrownBy(() -> SpeculativeDecoding.builder().draftPMin(1.5).build())
+                .isInstanceOf(RsdException.class).hasMessageContaining("p-min");
     }
 }
