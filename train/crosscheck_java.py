@@ -38,10 +38,7 @@ def main():
     tokens, _, _, ranks = vocab_mod.load_vocab(args.vocab)
     ids = {t: i for i, t in enumerate(tokens)}
     tok = bpe.Tokenizer(dict(zip(tokens, ranks)))
-    state = torch.load(args.checkpoint)
-    m = model_mod.Llama(model_mod.Config(**state["config"]))
-    m.load_state_dict(state["model"])
-    m.eval()
+    m, state = model_mod.load_for_inference(args.checkpoint)
     x = [len(tokens)] + [ids[p] for p in tok.pieces(PROMPT)]  # BOS + prompt, as the engine does
     out = []
     with torch.no_grad():

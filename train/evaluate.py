@@ -28,10 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def evaluate(ckpt_path, data, seq, windows, batch=4):
-    state = torch.load(ckpt_path)
-    m = model_mod.Llama(model_mod.Config(**state["config"]))
-    m.load_state_dict(state["model"])
-    m.eval()
+    m, state = model_mod.load_for_inference(ckpt_path)
     starts = np.linspace(0, len(data) - seq - 2, windows).astype(np.int64)
     loss_sum, correct, n = 0.0, 0, 0
     t0 = time.time()

@@ -296,8 +296,7 @@ def self_check(path, state, vocab_path, heldout_jsonl, qtype):
     tol = 0.02 if qtype == "q8_0" else 1e-3
     assert worst < tol, f"tensor round trip error {worst}"
 
-    m = model_mod.Llama(model_mod.Config(**cfg))
-    m.load_state_dict(state["model"])
+    m = model_mod.from_state(state)
     ids = np.array([cfg["vocab_size"] - 5] + list(np.random.default_rng(0).integers(0, cfg["vocab_size"] - 5, 23)))
     with torch.no_grad():
         ref = m(torch.from_numpy(ids)[None])[0].double().numpy()

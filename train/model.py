@@ -151,3 +151,18 @@ class Llama(nn.Module):
             x = layer(x, cos, sin, mask, None if caches is None else caches[i])
         x = self.norm(x)
         return x @ self.tok_embeddings.weight.t()
+
+
+def from_state(state):
+    """The model of a checkpoint dict written by train.py (its config and weights)."""
+    m = Llama(Config(**state["config"]))
+    m.load_state_dict(state["model"])
+    return m
+
+
+def load_for_inference(path):
+    """A checkpoint file written by train.py, as (model in eval mode, the checkpoint dict)."""
+    state = torch.load(path)
+    m = from_state(state)
+    m.eval()
+    return m, state

@@ -63,10 +63,7 @@ def main():
     tok = bpe.Tokenizer(dict(zip(tokens, ranks)))
     bos = len(tokens) + specials.index("<|begin_of_text|>")
     end_ids = {len(tokens) + specials.index(s) for s in ("<|end_of_text|>", "<|eot_id|>", "<|begin_of_text|>")}
-    state = torch.load(args.checkpoint)
-    m = model_mod.Llama(model_mod.Config(**state["config"]))
-    m.load_state_dict(state["model"])
-    m.eval()
+    m, state = model_mod.load_for_inference(args.checkpoint)
     results = []
     t0 = time.time()
     for prompt in PROMPTS:
