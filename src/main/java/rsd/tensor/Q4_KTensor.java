@@ -29,21 +29,11 @@ final class Q4_KTensor extends Tensor {
         return GgmlType.Q4_K;
     }
 
-    private int scaleByte(long block, int i) {
-        return data.get(ValueLayout.JAVA_BYTE, block + 4 + i) & 0xff;
-    }
-
-    /** 6-bit scale (which = 0) or min (which = 1) of sub-block j (0..7). */
-    private int scaleOrMin(long block, int j, int which) {
-        if (j < 4) {
-            return scaleByte(block, j + 4 * which) & 63;
-        }
-        int packed = scaleByte(block, j + 4);
-        int high = scaleByte(block, j - 4 + 4 * which) >>> 6;
-        return (which == 0 ? packed & 15 : packed >>> 4) | (high << 4);
-    }
-
-    /** As {@link #scaleOrMin}, from the 12 scale bytes read as a long (bytes 0-7) and an int (8-11). */
+    /**
+     * 6-bit scale (which = 0) or min (which = 1) of sub-block j (0..7), from the block's 12 packed scale
+     * bytes read as a long (bytes 0-7) and an int (8-11): one checked segment access per byte cost more
+     * than the arithmetic of a whole block.
+     */
     static int packed(long s0, int s1, int j, int which) {
         if (j < 4) {
             return byteAt(s0, s1, j + 4 * which) & 63;
@@ -68,7 +58,9 @@ final class Q4_KTensor extends Tensor {
         int q = l < 32 ? b & 15 : b >>> 4;
         float d = Kernels.half(data, block);
         float dmin = Kernels.half(data, block + 2);
-        return d * scaleOrMin(block, sub, 0) * q - dmin * scaleOrMin(block, sub, 1);
+        long s0 = data.get(Kernels.LONG_LE, block + 4);
+        int s1 = data.get(Kernels.INT_LE, block + 12);
+        return d * packed(s0, s1, sub, 0) * q - dmin * packed(s0, s1, sub, 1);
     }
 
     @Override
@@ -120,8 +112,6 @@ final class Q4_KTensor extends Tensor {
             long block = (from + k) / BLOCK * BYTES;
             float d = Kernels.half(data, block);
             float dmin = Kernels.half(data, block + 2);
-            // the 12 packed scale/min bytes in two reads: one checked segment access per byte cost more
-            // than the arithmetic of the whole block
             long s0 = data.get(Kernels.LONG_LE, block + 4);
             int s1 = data.get(Kernels.INT_LE, block + 12);
             for (int group = 0; group < 4; group++) {
