@@ -70,12 +70,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
             throw new RsdException("no model given");
         }
         // checked before any model is loaded, so a bad setting never leaves a mapped file behind
-        if (b.gamma < 1) {
-            throw new RsdException("gamma must be >= 1, got " + b.gamma);
-        }
-        if (!(b.draftPMin >= 0 && b.draftPMin < 1)) {
-            throw new RsdException("draft p-min must be in [0, 1), got " + b.draftPMin);
-        }
+        ModeResources.check(b.gamma, b.draftPMin);
         if (b.speculativeMode.equals(Modes.DRAFT) && b.draftModel == null && b.loadedDraft == null) {
             throw new RsdException("draft-model speculation needs a small model (useRuleBasedOnly = false without a small model)");
         }

@@ -16,6 +16,11 @@ public record ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma,
     public static final double DEFAULT_DRAFT_P_MIN = 0.0;
 
     public ModeResources {
+        check(gamma, draftPMin);
+    }
+
+    /** The settings' bounds, for callers that check before loading any model. */
+    public static void check(int gamma, double draftPMin) {
         if (gamma < 1) {
             throw new rsd.RsdException("gamma must be >= 1, got " + gamma);
         }
