@@ -49,6 +49,8 @@ public final class BenchJson {
             o.put("decode_steps_s", m.stepSeconds());
             ObjectNode sizes = o.putObject("forward_sizes");
             m.forwardSizes().forEach((t, n) -> sizes.put(Integer.toString(t), n));
+            ObjectNode stepMs = o.putObject("step_ms_by_size");
+            m.stepMillisBySize().forEach((t, ms) -> stepMs.put(Integer.toString(t), ms));
         }
         ArrayNode problems = root.putArray("problems");
         for (BenchRunner.Run r : runs) {

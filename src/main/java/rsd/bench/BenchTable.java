@@ -23,6 +23,7 @@ public final class BenchTable {
                     m.speedupVsStandard(), m.forwardPasses(), m.tokensPerForward(), m.draftedTokens(),
                     100 * m.acceptanceRate(), identical));
         }
+        sb.append(System.lineSeparator()).append(steps(modes));
         Map<String, RuleStats> rules = new TreeMap<>();
         Map<String, Long> tokens = new TreeMap<>();
         for (ModeSummary m : modes) {
@@ -39,6 +40,30 @@ public final class BenchTable {
             rules.forEach((name, s) -> sb.append(String.format(Locale.ROOT, "%-24s %9d %9d %7.1f%% %10.1f%n", name,
                     s.drafted(), s.accepted(), 100 * s.acceptanceRate(),
                     tokens.get(name) == 0 ? 0.0 : 100.0 * s.accepted() / tokens.get(name))));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Where each mode's time went: prefill and set-up (elapsed minus the decode steps, the same work in
+     * every mode), the decode steps, their speed-up alone, and the mean in-run time of a step by forward
+     * size T (count in brackets): the cost curve the mode really met.
+     */
+    static String steps(List<ModeSummary> modes) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-10s %10s %8s %10s  %s%n", "mode", "prefill_s", "steps_s", "steps_x",
+                "mean step ms by forward size T (steps)"));
+        double standardPerToken = modes.stream().filter(m -> m.mode().equals("standard") && m.totalTokens() > 0)
+                .mapToDouble(m -> m.stepSeconds() / m.totalTokens()).findFirst().orElse(0);
+        for (ModeSummary m : modes) {
+            double perToken = m.totalTokens() == 0 ? 0 : m.stepSeconds() / m.totalTokens();
+            String speedup = standardPerToken > 0 && perToken > 0
+                    ? String.format(Locale.ROOT, "%.3fx", standardPerToken / perToken) : "n/a";
+            StringBuilder curve = new StringBuilder();
+            m.stepMillisBySize().forEach((t, ms) -> curve.append(String.format(Locale.ROOT, "%s%d: %.2f (%d)",
+                    curve.isEmpty() ? "" : "  ", t, ms, m.forwardSizes().get(t))));
+            sb.append(String.format(Locale.ROOT, "%-10s %10.2f %8.2f %10s  %s%n", m.mode(),
+                    Math.max(0, m.elapsedSeconds() - m.stepSeconds()), m.stepSeconds(), speedup, curve));
         }
         return sb.toString();
     }

@@ -20,12 +20,15 @@ import rsd.metrics.RuleTally;
  * @param forwardSizes        how many verification forwards ran over T tokens (the last token plus
  *                            T - 1 guesses), by T: with a model's cost curve this projects the mode's
  *                            speed-up on that model ({@code rsd bench-engine --project})
+ * @param stepMillisBySize    mean time of a decode step (propose, forward, verify, accept) by T, measured in
+ *                            this run: the cost curve the mode really met, next to the isolated one of
+ *                            {@code rsd bench-engine}
  */
 public record ModeSummary(String mode, int problems, long totalTokens, double elapsedSeconds, double tokensPerSecond,
                           long forwardPasses, double tokensPerForward, long draftedTokens, long acceptedTokens,
                           double acceptanceRate, double speedupVsStandard, Boolean identicalToStandard,
                           int differingProblems, Map<String, RuleStats> perRule, double stepSeconds,
-                          SortedMap<Integer, Long> forwardSizes) {
+                          SortedMap<Integer, Long> forwardSizes, SortedMap<Integer, Double> stepMillisBySize) {
 
     /** Summaries of every mode in the order they first appear in {@code runs}. */
     public static List<ModeSummary> of(List<BenchRunner.Run> runs) {
@@ -43,10 +46,12 @@ public record ModeSummary(String mode, int problems, long totalTokens, double el
             boolean comparable = true;
             RuleTally tally = new RuleTally();
             SortedMap<Integer, Long> sizes = new TreeMap<>();
+            SortedMap<Integer, Double> millisBySize = new TreeMap<>();
             double stepMillis = 0;
             for (BenchRunner.Run r : list) {
                 for (StepTrace step : r.result().steps()) {
                     sizes.merge(1 + step.treeSize(), 1L, Long::sum);
+                    millisBySize.merge(1 + step.treeSize(), step.millis(), Double::sum);
                     stepMillis += step.millis();
                 }
                 tokens += r.result().totalTokens();
@@ -62,10 +67,11 @@ public record ModeSummary(String mode, int problems, long totalTokens, double el
             double tps = seconds > 0 ? tokens / seconds : 0;
             long drafted = tally.totalDrafted();
             long accepted = tally.totalAccepted();
+            millisBySize.replaceAll((t, total) -> total / sizes.get(t));
             out.add(new ModeSummary(mode, list.size(), tokens, seconds, tps, forwards,
                     forwards == 0 ? 0 : (double) tokens / forwards, drafted, accepted,
                     drafted == 0 ? 0 : (double) accepted / drafted, standardTps > 0 ? tps / standardTps : 0,
-                    comparable ? differing == 0 : null, differing, tally.snapshot(), stepMillis / 1000, sizes));
+                    comparable ? differing == 0 : null, differing, tally.snapshot(), stepMillis / 1000, sizes, millisBySize));
         });
         return out;
     }

@@ -21,6 +21,11 @@ import java.util.Map;
  * estimates along its path. Nodes are added most likely first, and the tree kept is the prefix that
  * maximises (1 + expected accepted tokens) / cost(1 + nodes): the expected tokens per unit of forward
  * cost. When no tree beats a plain step, nothing is guessed.
+ *
+ * <p>Asking a source costs time on every step, even when it has nothing to say. Each source's call time
+ * and the tokens its proposals matched per call are tracked; a source whose matches are worth less
+ * forward time than its calls take is skipped for a few steps (doubling up to {@link #MAX_PAUSE}), then
+ * asked again, so a rule that rarely fires but always checks stops slowing every step.
  */
 public final class AutoSpeculator implements Speculator {
     /** Forgetting factor per observation: about the last 30 guesses of a source count. */
@@ -32,6 +37,8 @@ public final class AutoSpeculator implements Speculator {
     static final int MAX_PAUSE = 64;
     private static final double PRIOR_ACCEPTED = 0.3;
     private static final double PRIOR_WEIGHT = 1.0;
+    /** Calls of a source before its cost is weighed against its gain. */
+    static final int MIN_CALLS = 64;
 
     private final List<Drafter> sources;
     private final CostModel cost;
@@ -52,12 +59,27 @@ public final class AutoSpeculator implements Speculator {
     private int nextPause = MIN_PAUSE;
     private int pendingFirstToken;
 
+    private final SourceUse[] use;
+
     public AutoSpeculator(List<Drafter> sources, CostModel cost) {
         this.sources = List.copyOf(sources);
         this.cost = cost;
-        for (Drafter d : sources) {
-            shares.put(d.name(), new long[2]);
+        this.use = new SourceUse[sources.size()];
+        for (int s = 0; s < use.length; s++) {
+            shares.put(sources.get(s).name(), new long[2]);
+            use[s] = new SourceUse();
         }
+    }
+
+    /** Times each source was asked for a proposal since construction. */
+    public long calls(String source) {
+        long n = 0;
+        for (int s = 0; s < use.length; s++) {
+            if (sources.get(s).name().equals(source)) {
+                n += use[s].calls;
+            }
+        }
+        return n;
     }
 
     /** Running estimate of P(first guessed token accepted) of a source (of one grade: "lookup#6-8"). */
@@ -121,6 +143,13 @@ public final class AutoSpeculator implements Speculator {
         pending.clear();
         for (int s = 0; s < sources.size(); s++) {
             Drafter d = sources.get(s);
+            SourceUse u = use[s];
+            u.asked = false;
+            if (u.pausedFor > 0) {
+                u.pausedFor--;
+                continue;
+            }
+            long called = System.nanoTime();
             List<Draft> drafts;
             if (d instanceof GradedDrafter g) {
                 drafts = g.proposeAlternatives(context, limit);
@@ -128,6 +157,7 @@ public final class AutoSpeculator implements Speculator {
                 Draft one = d.propose(context, limit);
                 drafts = one.isEmpty() ? List.of() : List.of(one);
             }
+            u.called((System.nanoTime() - called) / 1e6);
             for (int a = 0; a < drafts.size(); a++) {
                 Draft draft = drafts.get(a);
                 if (draft.isEmpty()) {
@@ -203,6 +233,7 @@ public final class AutoSpeculator implements Speculator {
             gained = Math.max(gained, m);
         }
         gainPerStep = 0.9 * gainPerStep + 0.1 * gained;
+        int[] matchedBy = new int[sources.size()];
         for (Pending p : pending) {
             Draft d = p.draft();
             int matched = 0;
@@ -216,9 +247,51 @@ public final class AutoSpeculator implements Speculator {
                 rate(matched == 0 ? first : next, p.key()).update(false);
             }
             sources.get(p.source()).observe(d, matched);
+            matchedBy[p.source()] = Math.max(matchedBy[p.source()], matched);
+        }
+        double forwardMs = cost.forwardMillis();
+        for (int s = 0; s < use.length; s++) {
+            if (use[s].asked) {
+                use[s].scored(matchedBy[s], forwardMs);
+            }
         }
         pending.clear();
         pendingAt = -1;
+    }
+
+    /** One source's running call time and gain, and its pause when the first outweighs the second. */
+    private static final class SourceUse {
+        /** Sources fire in bursts (a rule at line ends, the table in familiar code): gains are averaged over about 200 calls. */
+        static final double GAIN_DECAY = 0.995;
+        double callMillis;
+        double matchedSum; // tokens its proposals matched, decayed
+        double weight;     // calls scored, decayed
+        long calls;
+        int pausedFor;
+        int nextPause = MIN_PAUSE;
+        boolean asked;
+
+        void called(double millis) {
+            callMillis = calls == 0 ? millis : 0.9 * callMillis + 0.1 * millis;
+            calls++;
+            asked = true;
+        }
+
+        /** After the tokens that followed a call are known: {@code matched} of its proposal were right. */
+        void scored(int matched, double forwardMs) {
+            matchedSum = matchedSum * GAIN_DECAY + matched;
+            weight = weight * GAIN_DECAY + 1;
+            if (Double.isNaN(forwardMs) || calls < MIN_CALLS) {
+                return;
+            }
+            // tokens matched per call, each worth one forward, against what a call costs
+            if (matchedSum / weight * forwardMs < callMillis) {
+                pausedFor = nextPause;
+                nextPause = Math.min(MAX_PAUSE, nextPause * 2);
+            } else {
+                nextPause = MIN_PAUSE;
+            }
+        }
     }
 
     private record Pending(int source, String key, Draft draft) {

@@ -88,6 +88,14 @@ class BenchRunnerTest {
         assertThat(oracle.speedupVsStandard()).isCloseTo(oracle.tokensPerSecond() / standard.tokensPerSecond(),
                 org.assertj.core.data.Offset.offset(1e-9));
         assertThat(oracle.perRule().get("oracle").accepted()).isEqualTo(oracle.acceptedTokens());
+        // the in-run cost curve: one mean per forward size seen, from the step traces themselves
+        List<rsd.metrics.StepTrace> oracleSteps = runs.stream().filter(r -> r.mode().equals("oracle"))
+                .flatMap(r -> r.result().steps().stream()).toList();
+        assertThat(oracle.stepMillisBySize().keySet()).isEqualTo(oracle.forwardSizes().keySet());
+        oracle.stepMillisBySize().forEach((t, ms) -> assertThat(ms).isCloseTo(oracleSteps.stream()
+                .filter(st -> 1 + st.treeSize() == t).mapToDouble(rsd.metrics.StepTrace::millis).average().orElseThrow(),
+                org.assertj.core.data.Offset.offset(1e-9)));
+        assertThat(standard.stepMillisBySize().keySet()).containsExactly(1);
 
         JsonNode json = new ObjectMapper().readTree(BenchJson.build(new ObjectMapper().createObjectNode().put("name", "fake"),
                 "builtin", 4, new ObjectMapper().createObjectNode().put("max_tokens", 40), summaries, runs).toString());
@@ -95,9 +103,10 @@ class BenchRunnerTest {
         JsonNode mode = json.get("modes").get(1);
         for (String f : List.of("mode", "problems", "total_tokens", "elapsed_s", "tokens_per_second", "forward_passes",
                 "tokens_per_forward", "drafted_tokens", "accepted_tokens", "acceptance_rate", "speedup_vs_standard",
-                "identical_to_standard", "per_rule")) {
+                "identical_to_standard", "per_rule", "decode_steps_s", "forward_sizes", "step_ms_by_size")) {
             assertThat(mode.has(f)).as(f).isTrue();
         }
+        assertThat(mode.get("step_ms_by_size").size()).isEqualTo(oracle.forwardSizes().size());
         assertThat(mode.get("per_rule").get("oracle").get("drafted").asLong()).isEqualTo(oracle.draftedTokens());
         assertThat(mode.get("per_rule").get("oracle").get("saved_forwards_per_100_tokens").asDouble())
                 .isCloseTo(100.0 * oracle.acceptedTokens() / oracle.totalTokens(), org.assertj.core.data.Offset.offset(1e-9));
@@ -107,7 +116,8 @@ class BenchRunnerTest {
             assertThat(problem.has(f)).as(f).isTrue();
         }
         assertThat(json.get("problems")).hasSize(12);
-        assertThat(BenchTable.format(summaries)).contains("standard", "oracle", "NO (4)", "oracle/oracle", "saved/100");
+        assertThat(BenchTable.format(summaries)).contains("standard", "oracle", "NO (4)", "oracle/oracle", "saved/100",
+                "prefill_s", "steps_x");
     }
 
     @Test

@@ -28,8 +28,12 @@ class AutoSpeculatorTest {
     }
 
     static String python() {
+        return python(12);
+    }
+
+    static String python(int functions) {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 12; i++) {
+        for (int i = 0; i < functions; i++) {
             sb.append("def compute_").append(i).append("(values, threshold):\n")
                     .append("    \"\"\"Return the values above the threshold.\"\"\"\n")
                     .append("    result = []\n")
@@ -150,10 +154,53 @@ class AutoSpeculatorTest {
         var paused = ReplaySimulator.replay(TOK, prompt, reference, new AutoSpeculator(s, instant), instant);
         assertThat(counting.calls).isLessThan((int) (paused.forwards() / 3));
         // a slow forward (100 ms): drafting always pays, every step drafts
-        Counting counting2 = new Counting();
         CostModel slow = CHEAP.withForwardMillis(100);
-        var busy = ReplaySimulator.replay(TOK, prompt, reference, new AutoSpeculator(sources(counting2), slow), slow);
-        assertThat(counting2.calls).isEqualTo((int) busy.forwards());
+        AutoSpeculator busyAuto = new AutoSpeculator(sources(), slow);
+        var busy = ReplaySimulator.replay(TOK, prompt, reference, busyAuto, slow);
+        assertThat(busyAuto.calls("lookup")).isEqualTo(busy.forwards());
         assertThat(busy.tokensPerForward()).isGreaterThan(paused.tokensPerForward());
+    }
+
+    /** Never right, and slow to say so: spins for {@code micros} on every call. */
+    static final class Slow implements Drafter {
+        private final long micros;
+
+        Slow(long micros) {
+            this.micros = micros;
+        }
+
+        @Override
+        public String name() {
+            return "slow";
+        }
+
+        @Override
+        public Draft propose(DraftContext context, int maxTokens) {
+            long until = System.nanoTime() + micros * 1000;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            return Draft.EMPTY;
+        }
+    }
+
+    @Test
+    void skipsASourceWhoseCallsCostMoreThanItsGuessesSave() {
+        int[] all = TOK.encode(python(60));
+        int[] prompt = java.util.Arrays.copyOf(all, 20);
+        int[] reference = java.util.Arrays.copyOfRange(all, 20, all.length);
+        // a 1 ms forward: a source that spends 0.2 ms per call and never guesses right does not pay
+        CostModel model = CHEAP.withForwardMillis(1.0);
+        AutoSpeculator auto = new AutoSpeculator(sources(new Slow(200)), model);
+        var result = ReplaySimulator.replay(TOK, prompt, reference, auto, model);
+        long steps = result.forwards();
+        assertThat(steps).isGreaterThan(4L * AutoSpeculator.MIN_CALLS);
+        assertThat(auto.calls("slow")).isBetween((long) AutoSpeculator.MIN_CALLS, steps / 2);
+        // lookup wins tokens on this repetitive text: it is asked on every step that drafts
+        assertThat(auto.calls("lookup")).isGreaterThan(auto.calls("slow") * 2);
+        // and the other sources keep their gains (the first steps, before the slow one is skipped, pay for it)
+        AutoSpeculator plain = new AutoSpeculator(sources(), model);
+        var without = ReplaySimulator.replay(TOK, prompt, reference, plain, model);
+        assertThat(result.tokensPerForward()).isGreaterThan(0.9 * without.tokensPerForward());
     }
 }
