@@ -55,6 +55,10 @@ public final class ServeCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE})")
     int maxBody = ServerOptions.DEFAULT_MAX_BODY;
 
+    @Option(names = "--request-timeout", paramLabel = "SECONDS", description = "time a client has to send a whole "
+            + "request; then its connection is closed (default: ${DEFAULT-VALUE})")
+    long requestTimeout = OpenAiServer.DEFAULT_REQUEST_SECONDS;
+
     private final ModelOpener opener;
     /** Counted down to stop serving: by the JVM's shutdown hook (Ctrl-C), or by a test. */
     final CountDownLatch stop = new CountDownLatch(1);
@@ -77,6 +81,11 @@ public final class ServeCommand implements Callable<Integer> {
         }
         // Check the server's numbers before spending seconds on loading the model.
         new ServerOptions(host, port, parallel, queue, maxBody, 2, "check", 1000);
+        if (requestTimeout < 1) {
+            throw new RsdException("--request-timeout must be at least 1 second, got " + requestTimeout);
+        }
+        // read by the JDK's HTTP server when it first starts (see OpenAiServer)
+        System.setProperty(OpenAiServer.MAX_REQUEST_TIME, Long.toString(requestTimeout));
         PrintWriter out = spec.commandLine().getOut();
         Thread hook = new Thread(() -> {
             stop.countDown();

@@ -46,6 +46,17 @@ import rsd.tokenizer.Utf8;
  */
 public final class OpenAiServer implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** The JDK server's limit, in seconds, on reading one whole request (headers and body). */
+    public static final String MAX_REQUEST_TIME = "sun.net.httpserver.maxReqTime";
+    public static final long DEFAULT_REQUEST_SECONDS = 30;
+
+    static {
+        // The JDK server has no such limit by default, and reads the property once, when the JVM's first
+        // server starts: without it, a client that sends half a request holds its connection forever.
+        if (System.getProperty(MAX_REQUEST_TIME) == null) {
+            System.setProperty(MAX_REQUEST_TIME, Long.toString(DEFAULT_REQUEST_SECONDS));
+        }
+    }
 
     private final ServerOptions options;
     private final Tokenizer tokenizer;
