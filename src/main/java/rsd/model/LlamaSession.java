@@ -59,7 +59,7 @@ public final class LlamaSession implements Session {
     private final float[][] sin;
     // per worker thread
     private final float[][] scratch;
-    private final float[][] scores;
+    private final float[][][] scores; // per worker: the scores of the two queries of an attention pair
 
     private final MatmulTask matmul = new MatmulTask();
     private final AttentionTask attention = new AttentionTask();
@@ -88,7 +88,7 @@ public final class LlamaSession implements Session {
         sin = new float[MAX_BATCH][c.headDim() / 2];
         int widest = Math.max(Math.max(c.dim(), c.qDim()), c.ffnDim());
         scratch = new float[pool.threads()][widest];
-        scores = new float[pool.threads()][capacity];
+        scores = new float[pool.threads()][2][capacity];
     }
 
     @Override
@@ -256,7 +256,7 @@ public final class LlamaSession implements Session {
                 System.arraycopy(v[t], 0, values[layer], slot * kvDim, kvDim);
             }
             attention.set(layer, c0, T, startPos, ancestors);
-            pool.run(T * c.heads(), 1, attention);
+            pool.run(attention.pairs(), 1, attention);
             matmul.set(att, T, c.qDim());
             matmul.add(w.wo, dim, tmp);
             pool.run(dim, 16, matmul);
@@ -366,66 +366,121 @@ public final class LlamaSession implements Session {
         }
     }
 
-    /** Attention of one (node, head) pair per index: the cached prefix plus the node's own ancestors in this call. */
+    /**
+     * Attention, one index per (KV head, pair of queries): the queries are the (node, head) pairs whose
+     * heads share that KV head, node-major. Every node of this call sees the same cached prefix (the slots
+     * before the chunk for a plain sequence, before startPos for a tree), so a pair's scores over it come
+     * from one pass over K and its weighted sum from one pass over V; each query then adds its own part:
+     * the earlier nodes of its chunk, or its tree ancestors.
+     */
     private final class AttentionTask implements ThreadPool.Body {
         private int layer;
         private int c0;
+        private int T;
         private int startPos;
         private int[][] ancestors;
 
         void set(int layer, int c0, int T, int startPos, int[][] ancestors) {
             this.layer = layer;
             this.c0 = c0;
+            this.T = T;
             this.startPos = startPos;
             this.ancestors = ancestors;
         }
 
-        /** s[j] = q . K[j] for slots 0..n-1 (K stored in blocks of KV_BLOCK slots, component-major within). */
-        private void scores(float[] qt, int qOff, float[] kc, int kvOff, int n, float[] s) {
-            for (int from = 0; from < n; from += KV_BLOCK) {
-                Kernels.transposedDots(qt, qOff, c.headDim(), kc, keyIndex(kvOff, from), KV_BLOCK,
-                        Math.min(KV_BLOCK, n - from), s, from);
-            }
+        private int pairsPerKvHead() {
+            return (T * (c.heads() / c.kvHeads()) + 1) / 2;
+        }
+
+        int pairs() {
+            return c.kvHeads() * pairsPerKvHead();
         }
 
         @Override
         public void run(int from, int to, int worker) {
-            int heads = c.heads(), hd = c.headDim(), kvDim = c.kvDim();
-            int group = heads / c.kvHeads();
-            float[] kc = keys[layer], vc = values[layer], s = scores[worker];
-            float scale = (float) (1.0 / Math.sqrt(hd));
+            int perKvHead = T * (c.heads() / c.kvHeads());
+            int pairs = pairsPerKvHead();
+            float[][] s = scores[worker];
             for (int i = from; i < to; i++) {
-                int t = i / heads, h = i % heads;
-                int node = c0 + t;
-                int kvOff = (h / group) * hd;
-                float[] qt = q[t];
-                int qOff = h * hd;
-                int[] anc = ancestors == null ? null : ancestors[node];
-                int count = startPos + (anc == null ? node + 1 : anc.length);
-                int contiguous = anc == null ? count : startPos;
-                scores(qt, qOff, kc, kvOff, contiguous, s);
-                for (int j = contiguous; j < count; j++) {
-                    int slot = startPos + anc[j - startPos];
+                int kvHead = i / pairs;
+                int first = (i % pairs) * 2;
+                attend(kvHead, first, first + 1 < perKvHead, s[0], s[1]);
+            }
+        }
+
+        /** Query {@code first} of one KV head, and {@code first + 1} when {@code two}; query k is node k / group, head kvHead * group + k % group. */
+        private void attend(int kvHead, int first, boolean two, float[] s0, float[] s1) {
+            int hd = c.headDim(), kvDim = c.kvDim();
+            int group = c.heads() / c.kvHeads();
+            int kvOff = kvHead * hd;
+            float[] kc = keys[layer], vc = values[layer];
+            int t0 = first / group, t1 = (first + 1) / group;
+            int off0 = (kvHead * group + first % group) * hd, off1 = (kvHead * group + (first + 1) % group) * hd;
+            int shared = ancestors == null ? startPos + c0 : startPos;
+            for (int from = 0; from < shared; from += KV_BLOCK) {
+                int n = Math.min(KV_BLOCK, shared - from);
+                if (two) {
+                    Kernels.transposedDots2(q[t0], off0, q[t1], off1, hd, kc, keyIndex(kvOff, from), KV_BLOCK, n, s0, s1, from);
+                } else {
+                    Kernels.transposedDots(q[t0], off0, hd, kc, keyIndex(kvOff, from), KV_BLOCK, n, s0, from);
+                }
+            }
+            float inv0 = ownScoresAndSoftmax(t0, off0, kvOff, shared, s0);
+            if (two) {
+                float inv1 = ownScoresAndSoftmax(t1, off1, kvOff, shared, s1);
+                Kernels.weightedRows2(s0, inv0, att[t0], off0, s1, inv1, att[t1], off1, shared, vc, kvOff, kvDim, hd);
+                ownRows(t1, off1, kvOff, shared, s1, inv1);
+            } else {
+                Kernels.weightedRows(s0, shared, inv0, vc, kvOff, kvDim, att[t0], off0, hd);
+            }
+            ownRows(t0, off0, kvOff, shared, s0, inv0);
+        }
+
+        /** Slots the prefix does not cover, for the node t: its chunk's earlier nodes or its tree ancestors. */
+        private int count(int t) {
+            int node = c0 + t;
+            return ancestors == null ? startPos + node + 1 : startPos + ancestors[node].length;
+        }
+
+        private int slot(int t, int j) {
+            return ancestors == null ? j : startPos + ancestors[c0 + t][j - startPos];
+        }
+
+        /** Scores of the node's own slots after the shared ones, then softmax over all; returns 1 / sum. */
+        private float ownScoresAndSoftmax(int t, int qOff, int kvOff, int shared, float[] s) {
+            int hd = c.headDim();
+            float[] qt = q[t], kc = keys[layer];
+            int count = count(t);
+            if (ancestors == null) {
+                for (int lo = shared; lo < count; ) {
+                    int hi = Math.min(count, (lo / KV_BLOCK + 1) * KV_BLOCK);
+                    Kernels.transposedDots(qt, qOff, hd, kc, keyIndex(kvOff, lo), KV_BLOCK, hi - lo, s, lo);
+                    lo = hi;
+                }
+            } else {
+                for (int j = shared; j < count; j++) {
+                    int slot = slot(t, j);
                     float dot = 0;
                     for (int e = 0; e < hd; e++) {
                         dot += qt[qOff + e] * kc[keyIndex(kvOff + e, slot)];
                     }
                     s[j] = dot;
                 }
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < count; j++) {
-                    s[j] *= scale;
-                    max = Math.max(max, s[j]);
-                }
-                float sum = Kernels.expMinusMaxInPlace(s, count, max);
-                float[] out = att[t];
-                float inv = 1f / sum;
-                // slots 0..contiguous-1 are rows 0..contiguous-1 of V; a tree node's own ancestors are scattered
-                Kernels.weightedRows(s, contiguous, inv, vc, kvOff, kvDim, out, qOff, hd);
-                for (int j = contiguous; j < count; j++) {
-                    int slot = startPos + anc[j - startPos];
-                    Kernels.axpy(s[j] * inv, vc, slot * kvDim + kvOff, out, qOff, hd);
-                }
+            }
+            float scale = (float) (1.0 / Math.sqrt(hd));
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < count; j++) {
+                s[j] *= scale;
+                max = Math.max(max, s[j]);
+            }
+            return 1f / Kernels.expMinusMaxInPlace(s, count, max);
+        }
+
+        /** Adds the node's own V rows (after the shared ones) to its output. */
+        private void ownRows(int t, int qOff, int kvOff, int shared, float[] s, float inv) {
+            int kvDim = c.kvDim();
+            for (int j = shared, count = count(t); j < count; j++) {
+                Kernels.axpy(s[j] * inv, values[layer], slot(t, j) * kvDim + kvOff, att[t], qOff, c.headDim());
             }
         }
     }

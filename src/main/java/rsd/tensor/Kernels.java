@@ -303,6 +303,91 @@ public final class Kernels {
     }
 
     /**
+     * {@link #transposedDots} for two query vectors at once: out0[outOff + j] = q0 . column j and out1[outOff + j]
+     * = q1 . column j. Each loaded vector of m feeds two FMAs, so two queries that share keys (heads of one
+     * KV group, tokens of one batch) read them once: keys that do not fit in L1 come from L2 at half the rate.
+     */
+    public static void transposedDots2(float[] q0, int o0, float[] q1, int o1, int d, float[] m, int mOff, int stride,
+                                       int n, float[] out0, float[] out1, int outOff) {
+        int j = 0;
+        if (VECTOR) {
+            for (int bound = n - 4 * L; j <= bound; j += 4 * L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                for (int e = 0, at = mOff + j; e < d; e++, at += stride) {
+                    FloatVector x = FloatVector.broadcast(F, q0[o0 + e]);
+                    FloatVector y = FloatVector.broadcast(F, q1[o1 + e]);
+                    FloatVector k = FloatVector.fromArray(F, m, at);
+                    a0 = k.fma(x, a0);
+                    b0 = k.fma(y, b0);
+                    k = FloatVector.fromArray(F, m, at + L);
+                    a1 = k.fma(x, a1);
+                    b1 = k.fma(y, b1);
+                    k = FloatVector.fromArray(F, m, at + 2 * L);
+                    a2 = k.fma(x, a2);
+                    b2 = k.fma(y, b2);
+                    k = FloatVector.fromArray(F, m, at + 3 * L);
+                    a3 = k.fma(x, a3);
+                    b3 = k.fma(y, b3);
+                }
+                a0.intoArray(out0, outOff + j);
+                a1.intoArray(out0, outOff + j + L);
+                a2.intoArray(out0, outOff + j + 2 * L);
+                a3.intoArray(out0, outOff + j + 3 * L);
+                b0.intoArray(out1, outOff + j);
+                b1.intoArray(out1, outOff + j + L);
+                b2.intoArray(out1, outOff + j + 2 * L);
+                b3.intoArray(out1, outOff + j + 3 * L);
+            }
+        }
+        if (j < n) {
+            transposedDots(q0, o0, d, m, mOff + j, stride, n - j, out0, outOff + j);
+            transposedDots(q1, o1, d, m, mOff + j, stride, n - j, out1, outOff + j);
+        }
+    }
+
+    /**
+     * {@link #weightedRows} for two weight vectors over the same rows: out0[off0 + i] = scale0 * sum_j w0[j] *
+     * v[vOff + j * stride + i], and the same for w1. Each loaded row vector feeds two FMAs.
+     */
+    public static void weightedRows2(float[] w0, float scale0, float[] out0, int off0, float[] w1, float scale1,
+                                     float[] out1, int off1, int count, float[] v, int vOff, int stride, int n) {
+        int i = 0;
+        if (VECTOR) {
+            for (; i + 4 * L <= n; i += 4 * L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                for (int j = 0, at = vOff + i; j < count; j++, at += stride) {
+                    FloatVector x = FloatVector.broadcast(F, w0[j]);
+                    FloatVector y = FloatVector.broadcast(F, w1[j]);
+                    FloatVector r = FloatVector.fromArray(F, v, at);
+                    a0 = r.fma(x, a0);
+                    b0 = r.fma(y, b0);
+                    r = FloatVector.fromArray(F, v, at + L);
+                    a1 = r.fma(x, a1);
+                    b1 = r.fma(y, b1);
+                    r = FloatVector.fromArray(F, v, at + 2 * L);
+                    a2 = r.fma(x, a2);
+                    b2 = r.fma(y, b2);
+                    r = FloatVector.fromArray(F, v, at + 3 * L);
+                    a3 = r.fma(x, a3);
+                    b3 = r.fma(y, b3);
+                }
+                a0.mul(scale0).intoArray(out0, off0 + i);
+                a1.mul(scale0).intoArray(out0, off0 + i + L);
+                a2.mul(scale0).intoArray(out0, off0 + i + 2 * L);
+                a3.mul(scale0).intoArray(out0, off0 + i + 3 * L);
+                b0.mul(scale1).intoArray(out1, off1 + i);
+                b1.mul(scale1).intoArray(out1, off1 + i + L);
+                b2.mul(scale1).intoArray(out1, off1 + i + 2 * L);
+                b3.mul(scale1).intoArray(out1, off1 + i + 3 * L);
+            }
+        }
+        if (i < n) {
+            weightedRows(w0, count, scale0, v, vOff + i, stride, out0, off0 + i, n - i);
+            weightedRows(w1, count, scale1, v, vOff + i, stride, out1, off1 + i, n - i);
+        }
+    }
+
+    /**
      * out[off + i] = scale * sum_j w[j] * v[vOff + j * stride + i] for i < n, j < count (attention's
      * weighted sum of V rows). Up to 4 vectors of out stay in registers across all rows, instead of one
      * load-FMA-store per row and vector.

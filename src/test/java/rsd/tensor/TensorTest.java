@@ -158,6 +158,39 @@ class TensorTest {
     }
 
     @Test
+    void twoQueryAttentionKernelsEqualTheirOneQueryForms() {
+        Random rnd = new Random(12);
+        for (int n : new int[] {0, 1, 31, 63, 64, 65, 130}) {
+            for (int d : new int[] {3, 16, 64, 80, 128}) {
+                int stride = n + 5, vStride = d + 7;
+                float[] m = new float[d * stride + 3], v = new float[(n + 1) * vStride + 4];
+                float[] q0 = new float[d + 4], q1 = new float[d + 4], w0 = new float[n + 1], w1 = new float[n + 1];
+                for (float[] a : new float[][] {m, v, q0, q1, w0, w1}) {
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = (float) rnd.nextGaussian();
+                    }
+                }
+                float[] dots0 = new float[n + 2], dots1 = new float[n + 2], one0 = new float[n + 2], one1 = new float[n + 2];
+                Kernels.transposedDots2(q0, 1, q1, 3, d, m, 3, stride, n, dots0, dots1, 1);
+                Kernels.transposedDots(q0, 1, d, m, 3, stride, n, one0, 1);
+                Kernels.transposedDots(q1, 3, d, m, 3, stride, n, one1, 1);
+                float[] out0 = new float[d + 9], out1 = new float[d + 9], row0 = new float[d + 9], row1 = new float[d + 9];
+                Kernels.weightedRows2(w0, 0.5f, out0, 2, w1, -1.5f, out1, 5, n, v, 4, vStride, d);
+                Kernels.weightedRows(w0, n, 0.5f, v, 4, vStride, row0, 2, d);
+                Kernels.weightedRows(w1, n, -1.5f, v, 4, vStride, row1, 5, d);
+                for (int j = 1; j <= n; j++) {
+                    assertThat(dots0[j]).as("transposedDots2 n=%d d=%d j=%d", n, d, j).isCloseTo(one0[j], within(1e-5f * (Math.abs(one0[j]) + 1)));
+                    assertThat(dots1[j]).as("transposedDots2 n=%d d=%d j=%d", n, d, j).isCloseTo(one1[j], within(1e-5f * (Math.abs(one1[j]) + 1)));
+                }
+                for (int i = 0; i < d + 9; i++) {
+                    assertThat(out0[i]).as("weightedRows2 n=%d d=%d i=%d", n, d, i).isCloseTo(row0[i], within(1e-5f * (Math.abs(row0[i]) + 1)));
+                    assertThat(out1[i]).as("weightedRows2 n=%d d=%d i=%d", n, d, i).isCloseTo(row1[i], within(1e-5f * (Math.abs(row1[i]) + 1)));
+                }
+            }
+        }
+    }
+
+    @Test
     void attentionKernelsMatchPlainSums() {
         Random rnd = new Random(11);
         for (int n : new int[] {0, 1, 15, 16, 17, 63, 64, 65, 100, 130, 257}) {
