@@ -67,6 +67,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--warmup-tokens", paramLabel = "N", description = "untimed JIT warm-up per mode (default: ${DEFAULT-VALUE})")
     int warmupTokens = 48;
+    /** Untimed forwards over 1..this many tokens before the run (see LanguageModel.warmUp), for about this long. */
+    static final int KERNEL_WARMUP_WIDTH = 16;
+    static final long KERNEL_WARMUP_NANOS = 2_000_000_000L;
 
     @Option(names = "--repeat", paramLabel = "N", description = "time each problem and mode N times and keep the median (default: ${DEFAULT-VALUE})")
     int repeat = 1;
@@ -129,6 +132,8 @@ public final class BenchCommand implements Callable<Integer> {
                         problems.size(), datasetName, String.join(", ", chosen), maxTokens,
                         settings.temperature() <= 0f ? "greedy" : "temperature " + settings.temperature());
                 err.flush();
+                // every forward width a speculative step may use, compiled before the clock runs
+                models.target.model().warmUp(KERNEL_WARMUP_WIDTH, KERNEL_WARMUP_NANOS);
                 ProgressBar bar = new ProgressBar(err, terminal, chosen.size() * repeat);
                 List<BenchRunner.Run> runs = new BenchRunner(generators, settings, warmupTokens, repeat, bar).run(problems);
                 bar.finish();
@@ -222,6 +227,7 @@ public final class BenchCommand implements Callable<Integer> {
         s.put("threads", modelOptions.threads);
         s.put("ctx", modelOptions.ctx);
         s.put("warmup_tokens", warmupTokens);
+        s.put("warmup_forward_widths", KERNEL_WARMUP_WIDTH);
         s.put("repeat", repeat);
         ArrayNode m = s.putArray("modes");
         chosen.forEach(m::add);
