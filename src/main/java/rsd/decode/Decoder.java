@@ -278,8 +278,38 @@ public final class Decoder implements TextGenerator, AutoCloseable {
                 guessed[i] = tree.token(nodes.get(i));
                 rules[i] = tree.rule(nodes.get(i));
             }
+            // every other root-to-leaf path, from the node where it leaves the followed branch
+            List<StepTrace.Branch> others = new ArrayList<>();
+            for (int depth = 0; depth <= nodes.size(); depth++) {
+                int at = depth == 0 ? 0 : nodes.get(depth - 1);
+                Integer followed = depth < nodes.size() ? nodes.get(depth) : null;
+                for (int c : tree.children(at)) {
+                    if (followed == null || c != followed) {
+                        collectPaths(tree, c, depth, new ArrayList<>(), others);
+                    }
+                }
+            }
             return new StepTrace(pos, guessed, rules, emittedGuesses, modelToken, tree.guessCount(),
-                    (System.nanoTime() - stepStart) / 1e6);
+                    (System.nanoTime() - stepStart) / 1e6, others);
+        }
+
+        /** Adds a branch for every leaf under {@code node}, each path starting at {@code node}. */
+        private void collectPaths(TokenTree tree, int node, int from, List<Integer> above, List<StepTrace.Branch> out) {
+            above.add(node);
+            List<Integer> kids = tree.children(node);
+            if (kids.isEmpty()) {
+                int[] ids = new int[above.size()];
+                String[] rules = new String[above.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = tree.token(above.get(i));
+                    rules[i] = tree.rule(above.get(i));
+                }
+                out.add(new StepTrace.Branch(from, ids, rules));
+            }
+            for (int k : kids) {
+                collectPaths(tree, k, from, above, out);
+            }
+            above.remove(above.size() - 1);
         }
     }
 }

@@ -64,6 +64,21 @@ public final class ResultJson {
         o.put("model_token", s.modelToken());
         o.put("tree_size", s.treeSize());
         o.put("ms", Math.round(s.millis() * 1000) / 1000.0);
+        if (!s.otherBranches().isEmpty()) {
+            ArrayNode branches = o.putArray("branches");
+            for (StepTrace.Branch b : s.otherBranches()) {
+                ObjectNode bo = branches.addObject();
+                bo.put("from", b.from());
+                ArrayNode ids = bo.putArray("guessed");
+                for (int id : b.guessed()) {
+                    ids.add(id);
+                }
+                ArrayNode br = bo.putArray("rules");
+                for (String r : b.rules()) {
+                    br.add(r);
+                }
+            }
+        }
         return o;
     }
 }

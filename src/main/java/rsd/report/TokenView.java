@@ -25,8 +25,11 @@ public final class TokenView {
 
     enum Role { TEXT, PROMPT, ACCEPTED, REJECTED, MODEL }
 
-    /** One shown token; {@code step} is the decoding step (trace) or -1, {@code rule} null unless guessed. */
-    record Tok(int id, byte[] bytes, Role role, String rule, int step, boolean special) {
+    /**
+     * One shown token; {@code step} is the decoding step (trace) or -1, {@code rule} null unless guessed;
+     * {@code otherBranch}: a rejected guess of a tree branch the step did not follow.
+     */
+    record Tok(int id, byte[] bytes, Role role, String rule, int step, boolean special, boolean otherBranch) {
     }
 
     /** Drafted and accepted guesses of one rule; {@code colour} indexes the rule palette. */
@@ -81,7 +84,7 @@ public final class TokenView {
     public static TokenView ofIds(Tokenizer tokenizer, int[] ids, String source) {
         List<Tok> body = new ArrayList<>(ids.length);
         for (int i = 0; i < ids.length; i++) {
-            body.add(tok(tokenizer, ids[i], Role.TEXT, null, -1, source + " token " + i));
+            body.add(tok(tokenizer, ids[i], Role.TEXT, null, -1, source + " token " + i, false));
         }
         return new TokenView(tokenizer, source, null, List.of(), body);
     }
@@ -94,7 +97,7 @@ public final class TokenView {
     public static TokenView ofTrace(Tokenizer tokenizer, Trace trace, String source) {
         List<Tok> prompt = new ArrayList<>();
         for (int id : trace.promptIds()) {
-            prompt.add(tok(tokenizer, id, Role.PROMPT, null, -1, source + " prompt"));
+            prompt.add(tok(tokenizer, id, Role.PROMPT, null, -1, source + " prompt", false));
         }
         List<Tok> body = new ArrayList<>();
         List<StepTrace> steps = trace.steps();
@@ -103,21 +106,28 @@ public final class TokenView {
             String where = source + " step " + (s + 1);
             for (int i = 0; i < st.guessed().length; i++) {
                 Role role = i < st.accepted() ? Role.ACCEPTED : Role.REJECTED;
-                body.add(tok(tokenizer, st.guessed()[i], role, st.rules()[i], s, where));
+                body.add(tok(tokenizer, st.guessed()[i], role, st.rules()[i], s, where, false));
+            }
+            // the branches verified in the same forward and not followed, after the followed one
+            for (StepTrace.Branch b : st.otherBranches()) {
+                for (int i = 0; i < b.guessed().length; i++) {
+                    body.add(tok(tokenizer, b.guessed()[i], Role.REJECTED, b.rules()[i], s, where, true));
+                }
             }
             if (st.modelToken() >= 0) {
-                body.add(tok(tokenizer, st.modelToken(), Role.MODEL, null, s, where));
+                body.add(tok(tokenizer, st.modelToken(), Role.MODEL, null, s, where, false));
             }
         }
         return new TokenView(tokenizer, source, trace, prompt, body);
     }
 
-    private static Tok tok(Tokenizer tokenizer, int id, Role role, String rule, int step, String where) {
+    private static Tok tok(Tokenizer tokenizer, int id, Role role, String rule, int step, String where,
+                           boolean otherBranch) {
         if (id < 0 || id >= tokenizer.vocabSize()) {
             throw new RsdException(where + ": token id " + id + " is outside the vocabulary (0.."
                     + (tokenizer.vocabSize() - 1) + "); was it made with a different model?");
         }
-        return new Tok(id, tokenizer.tokenBytes(id), role, rule, step, tokenizer.isSpecial(id));
+        return new Tok(id, tokenizer.tokenBytes(id), role, rule, step, tokenizer.isSpecial(id), otherBranch);
     }
 
     /** The page as one self-contained HTML document. */
@@ -179,6 +189,15 @@ public final class TokenView {
                 c[0]++;
                 if (i < st.accepted()) {
                     c[1]++;
+                }
+            }
+            // other branches' tokens were drafted too (and rejected); a node shared by two of them counts once
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (StepTrace.Branch b : st.otherBranches()) {
+                for (int i = 0; i < b.guessed().length; i++) {
+                    if (seen.add(b.from() + ":" + java.util.Arrays.toString(java.util.Arrays.copyOf(b.guessed(), i + 1)))) {
+                        by.computeIfAbsent(b.rules()[i], k -> new long[2])[0]++;
+                    }
                 }
             }
         }

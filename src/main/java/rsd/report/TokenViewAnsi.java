@@ -42,7 +42,8 @@ final class TokenViewAnsi {
                         : "\u001b[4m\u001b[58;5;" + Palette.ansiRule(colourOf(t.rule())) + "m";
                 switch (t.role()) {
                     case ACCEPTED -> token(t, sgr(151, 22, underline));
-                    case REJECTED -> token(t, sgr(224, 160, "\u001b[9m" + underline));
+                    // another branch of the same forward: dim as well as struck through
+                    case REJECTED -> token(t, sgr(224, 160, "\u001b[9m" + (t.otherBranch() ? "\u001b[2m" : "") + underline));
                     default -> token(t, sgr(Palette.ansiNeutral(m++), 16, ""));
                 }
             }

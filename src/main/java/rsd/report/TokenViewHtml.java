@@ -139,7 +139,8 @@ final class TokenViewHtml {
             sb.append("<span class=\"sw r").append(r.colour()).append("\"></span>").append(Html.esc(r.rule())).append(' ');
         }
         sb.append("<span class=\"gap\"></span><span class=\"t acc\">accepted</span> ")
-                .append("<span class=\"t rej\">rejected</span> <span class=\"t c0\">model\u2019s own</span> ")
+                .append("<span class=\"t rej\">rejected</span> ")
+                .append("<span class=\"t rej alt\">other branch</span> <span class=\"t c0\">model\u2019s own</span> ")
                 .append("<span class=\"t pr c0\">prompt</span>")
                 .append("<span class=\"pass\"></span> start of a forward pass")
                 .append("<label class=\"toggle\"><input type=\"checkbox\" id=\"show-rej\" checked> show rejected guesses</label>")
@@ -160,7 +161,8 @@ final class TokenViewHtml {
             }
             switch (t.role()) {
                 case ACCEPTED -> token(t, "acc r" + ruleColour(t.rule()), "accepted");
-                case REJECTED -> token(t, "rej r" + ruleColour(t.rule()), "rejected");
+                case REJECTED -> token(t, (t.otherBranch() ? "rej alt r" : "rej r") + ruleColour(t.rule()),
+                        t.otherBranch() ? "rejected, another branch verified in the same forward" : "rejected");
                 default -> token(t, "mod c" + (m++ % colors), "model");
             }
         }
@@ -307,6 +309,7 @@ final class TokenViewHtml {
             .t.acc{background:#c6efce;color:#0a3d17}
             .t.rej{background:#ffd7d5;color:#a40e26;text-decoration:line-through;text-decoration-thickness:2px}
             .t.acc,.t.rej{box-shadow:inset 0 -3px 0 var(--rc)}
+            .t.rej.alt{background:#fff0ef;opacity:.75;font-size:12px;text-decoration-style:dotted}
             .st>.t:first-child{box-shadow:-1.5px 0 0 #8c959f}
             .st>.t.acc:first-child,.st>.t.rej:first-child{box-shadow:inset 0 -3px 0 var(--rc),-1.5px 0 0 #8c959f}
             .legend .pass{display:inline-block;width:2px;height:14px;background:#8c959f;vertical-align:-2px;margin-left:8px}

@@ -102,8 +102,29 @@ public record Trace(String model, String mode, String prompt, int[] promptIds, J
             throw new RsdException(where + ": accepted=" + accepted + " but only " + guessed.length + " tokens were guessed");
         }
         int modelToken = n.has("model_token") ? requireInt(n, "model_token", where) : -1;
+        List<StepTrace.Branch> branches = new ArrayList<>();
+        JsonNode bs = n.path("branches");
+        if (!bs.isMissingNode() && !bs.isNull() && !bs.isArray()) {
+            throw new RsdException(where + ": \"branches\" must be an array");
+        }
+        for (JsonNode b : bs) {
+            int from = requireInt(b, "from", where + " branch");
+            if (from < 0 || from > guessed.length) {
+                throw new RsdException(where + ": a branch leaves the followed one at " + from + ", outside 0.." + guessed.length);
+            }
+            int[] ids = ids(b.path("guessed"), source, lineNo, "branches.guessed");
+            JsonNode br = b.path("rules");
+            if (ids.length == 0 || !br.isArray() || br.size() != ids.length) {
+                throw new RsdException(where + ": each branch needs its guessed tokens and one rule per token");
+            }
+            String[] bRules = new String[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                bRules[i] = br.get(i).asText("?");
+            }
+            branches.add(new StepTrace.Branch(from, ids, bRules));
+        }
         return new StepTrace(n.path("position").asInt(-1), guessed, rules, accepted, modelToken,
-                n.path("tree_size").asInt(guessed.length), n.path("ms").asDouble(Double.NaN));
+                n.path("tree_size").asInt(guessed.length), n.path("ms").asDouble(Double.NaN), branches);
     }
 
     private static int requireInt(JsonNode n, String field, String where) {

@@ -130,6 +130,24 @@ class DecoderTest {
         assertThat(r.forwardPasses()).isLessThan(120);
         assertThat(spec.observed).isEqualTo(r.forwardPasses());
         assertThat(r.perRule()).containsKeys("good", "alt");
+        // the trace keeps the branches it did not follow: together with the followed one they cover the tree
+        long withBranches = 0;
+        for (StepTrace st : r.steps()) {
+            int covered = st.guessed().length;
+            for (StepTrace.Branch b : st.otherBranches()) {
+                assertThat(b.from()).isBetween(0, st.guessed().length);
+                assertThat(b.guessed()).isNotEmpty().hasSameSizeAs(b.rules());
+                // a branch never repeats the followed token where it leaves it
+                if (b.from() < st.guessed().length) {
+                    assertThat(b.guessed()[0]).isNotEqualTo(st.guessed()[b.from()]);
+                }
+                covered += b.guessed().length;
+            }
+            assertThat(covered).isGreaterThanOrEqualTo(st.treeSize());
+            assertThat(st.otherBranches().isEmpty()).isEqualTo(st.guessed().length == st.treeSize());
+            withBranches += st.otherBranches().isEmpty() ? 0 : 1;
+        }
+        assertThat(withBranches).isPositive();
     }
 
     @Test

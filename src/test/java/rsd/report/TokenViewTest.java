@@ -176,6 +176,24 @@ class TokenViewTest {
         assertThat(view(tree)).contains("id=\"card-tree\"><div class=\"v\">9</div>");
     }
 
+    @Test
+    void branchesNotFollowedAreShownAsRejectedAndCountedOnce() throws Exception {
+        String header = "{\"type\":\"header\",\"model\":\"m\",\"mode\":\"auto\",\"prompt\":\"\",\"prompt_ids\":[]}\n";
+        String step = header + "{\"type\":\"step\",\"guessed\":[5,6],\"rules\":[\"a\",\"a\"],\"accepted\":1,"
+                + "\"model_token\":7,\"tree_size\":5,\"branches\":[{\"from\":0,\"guessed\":[8,9],\"rules\":[\"b\",\"b\"]},"
+                + "{\"from\":0,\"guessed\":[8,10],\"rules\":[\"b\",\"b\"]}]}\n";
+        String html = view(step);
+        List<Shown> shown = PageTokens.in(html, "tokens");
+        assertThat(shown.stream().filter(s -> s.has("alt")).map(Shown::id).toList()).containsExactly(8, 9, 8, 10);
+        shown.stream().filter(s -> s.has("alt")).forEach(s -> assertThat(s.has("rej")).isTrue());
+        assertThat(shown.stream().filter(s -> s.has("alt")).findFirst().orElseThrow().title()).contains("another branch");
+        // the text is the accepted guess and the model's token only
+        assertThat(PageTokens.join(shown.stream().filter(s -> !s.has("rej")).toList()))
+                .isEqualTo(TOK.decode(new int[] {5, 7}));
+        // rule b drafted 3 tree nodes (8 is shared by both branches), none accepted
+        assertThat(html).containsPattern("<tr class=\"rule\"><td><span class=\"sw r\\d+\"></span>b</td><td>3</td><td>0</td>");
+    }
+
     private static String view(String jsonl) throws Exception {
         Trace t = Trace.parse(new java.io.BufferedReader(new java.io.StringReader(jsonl)), "t.jsonl");
         return TokenView.ofTrace(TOK, t, "t.jsonl").toHtml(4);
