@@ -52,14 +52,7 @@ public final class ResultJson {
         ObjectNode o = JSON.createObjectNode();
         o.put("type", "step");
         o.put("position", s.position());
-        ArrayNode guessed = o.putArray("guessed");
-        for (int id : s.guessed()) {
-            guessed.add(id);
-        }
-        ArrayNode rules = o.putArray("rules");
-        for (String r : s.rules()) {
-            rules.add(r);
-        }
+        guesses(o, s.guessed(), s.rules());
         o.put("accepted", s.accepted());
         o.put("model_token", s.modelToken());
         o.put("tree_size", s.treeSize());
@@ -67,18 +60,21 @@ public final class ResultJson {
         if (!s.otherBranches().isEmpty()) {
             ArrayNode branches = o.putArray("branches");
             for (StepTrace.Branch b : s.otherBranches()) {
-                ObjectNode bo = branches.addObject();
-                bo.put("from", b.from());
-                ArrayNode ids = bo.putArray("guessed");
-                for (int id : b.guessed()) {
-                    ids.add(id);
-                }
-                ArrayNode br = bo.putArray("rules");
-                for (String r : b.rules()) {
-                    br.add(r);
-                }
+                guesses(branches.addObject().put("from", b.from()), b.guessed(), b.rules());
             }
         }
         return o;
+    }
+
+    /** "guessed": the ids, "rules": the rule of each. */
+    private static void guesses(ObjectNode o, int[] ids, String[] rules) {
+        ArrayNode guessed = o.putArray("guessed");
+        for (int id : ids) {
+            guessed.add(id);
+        }
+        ArrayNode names = o.putArray("rules");
+        for (String r : rules) {
+            names.add(r);
+        }
     }
 }
