@@ -74,6 +74,7 @@ public final class BenchReport {
         sb.append("</p>\n");
         headline();
         modeTable();
+        timeTable();
         charts();
         ruleSections(true);
         problemChart();
@@ -211,6 +212,40 @@ public final class BenchReport {
                 .append("decoding, same run, prompts and settings. Tokens/forward = generated tokens \u00f7 forward passes ")
                 .append("(1.00 for standard decoding). Greedy speculative decoding must produce exactly the standard ")
                 .append("output; \u201cDIFFERS\u201d marks a bug, not a trade-off.</p></section>\n");
+    }
+
+    /**
+     * Where each mode's time went (results written since rsd bench has recorded it): prefill and set-up,
+     * decode steps, their speed-up alone, and the mean in-run time of a step by forward size.
+     */
+    private void timeTable() {
+        if (modes.stream().noneMatch(m -> m.has("decode_steps_s"))) {
+            return;
+        }
+        double standardPerToken = modes.stream().filter(BenchReport::isStandard)
+                .mapToDouble(m -> num(m, "decode_steps_s") / m.path("total_tokens").asDouble()).findFirst().orElse(Double.NaN);
+        sb.append("<section><h2>Where the time went</h2>\n<div class=\"scroll\"><table id=\"time\"><thead><tr>")
+                .append("<th>Mode</th><th>Prefill and set-up (s)</th><th>Decode steps (s)</th><th>Steps speed-up</th>")
+                .append("<th class=\"l\">Mean step (ms) by forward size T, steps in brackets</th></tr></thead><tbody>\n");
+        for (JsonNode m : modes) {
+            double steps = num(m, "decode_steps_s");
+            double perToken = steps / m.path("total_tokens").asDouble();
+            StringBuilder curve = new StringBuilder();
+            m.path("step_ms_by_size").properties().forEach(e -> curve.append(curve.isEmpty() ? "" : " \u00b7 ")
+                    .append("T=").append(e.getKey()).append(": ").append(Html.fmt(e.getValue().asDouble(), 2))
+                    .append(" <span class=\"muted\">(").append(Html.count(m.path("forward_sizes").path(e.getKey()).asLong()))
+                    .append(")</span>"));
+            sb.append("<tr class=\"time\"><td>").append(Html.esc(m.path("mode").asText())).append("</td><td>")
+                    .append(Html.fmt(Math.max(0, num(m, "elapsed_s") - steps), 2)).append("</td><td>")
+                    .append(Html.fmt(steps, 2)).append("</td><td>")
+                    .append(Double.isNaN(standardPerToken) || !(perToken > 0) ? "\u2013"
+                            : Html.fmt(standardPerToken / perToken, 2) + "\u00d7").append("</td><td class=\"l\">")
+                    .append(curve.isEmpty() ? "\u2013" : curve.toString()).append("</td></tr>\n");
+        }
+        sb.append("</tbody></table></div>\n<p class=\"note\">Prefill and set-up (elapsed time minus the decode steps) is the ")
+                .append("same work in every mode, so it dilutes every speed-up. The step times are what a forward over T ")
+                .append("tokens cost inside the running decode (with drafting and verification), next to the isolated cost ")
+                .append("curve of <code>rsd bench-engine</code>.</p></section>\n");
     }
 
     private static double nanToZero(double v) {

@@ -58,6 +58,31 @@ class BenchReportTest {
     }
 
     @Test
+    void timeTableSplitsPrefillFromStepsWhenTheResultHasThem() {
+        ObjectNode bench = sample();
+        assertThat(BenchReport.html(bench)).doesNotContain("id=\"time\"");
+        double[] steps = {8.0, 5.0, 4.0};
+        int i = 0;
+        for (JsonNode m : bench.path("modes")) {
+            ObjectNode o = (ObjectNode) m;
+            o.put("decode_steps_s", steps[i++]);
+            o.putObject("forward_sizes").put("1", 100).put("4", 7);
+            o.putObject("step_ms_by_size").put("1", 1.25).put("4", 2.5);
+        }
+        String html = BenchReport.html(bench);
+        List<String> rows = all(html, "<tr class=\"time\">(.*?)</tr>");
+        assertThat(rows).hasSize(3);
+        JsonNode standard = bench.path("modes").get(0);
+        // prefill = elapsed - steps; the steps speed-up is per token against standard's
+        assertThat(rows.get(0)).startsWith("<td>standard</td><td>" + Html.fmt(standard.path("elapsed_s").asDouble() - 8.0, 2)
+                + "</td><td>8.00</td><td>1.00\u00d7</td>");
+        JsonNode rules = bench.path("modes").get(1);
+        double expected = (8.0 / standard.path("total_tokens").asDouble()) / (5.0 / rules.path("total_tokens").asDouble());
+        assertThat(rows.get(1)).contains("<td>" + Html.fmt(expected, 2) + "\u00d7</td>");
+        assertThat(rows.get(1)).contains("T=1: 1.25 <span class=\"muted\">(100)</span> \u00b7 T=4: 2.50");
+    }
+
+    @Test
     void chartsCarryTheNumbers() {
         String html = BenchReport.html(sample());
         String tps = svg(html, "chart-tps");
