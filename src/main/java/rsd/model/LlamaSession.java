@@ -417,13 +417,13 @@ public final class LlamaSession implements Session {
             int t0 = first / group, t1 = (first + 1) / group;
             int off0 = (kvHead * group + first % group) * hd, off1 = (kvHead * group + (first + 1) % group) * hd;
             int shared = ancestors == null ? startPos + c0 : startPos;
-            for (int from = 0; from < shared; from += KV_BLOCK) {
-                int n = Math.min(KV_BLOCK, shared - from);
-                if (two) {
-                    Kernels.transposedDots2(q[t0], off0, q[t1], off1, hd, kc, keyIndex(kvOff, from), KV_BLOCK, n, s0, s1, from);
-                } else {
-                    Kernels.transposedDots(q[t0], off0, hd, kc, keyIndex(kvOff, from), KV_BLOCK, n, s0, from);
+            if (two) {
+                for (int from = 0; from < shared; from += KV_BLOCK) {
+                    Kernels.transposedDots2(q[t0], off0, q[t1], off1, hd, kc, keyIndex(kvOff, from), KV_BLOCK,
+                            Math.min(KV_BLOCK, shared - from), s0, s1, from);
                 }
+            } else {
+                scores(q[t0], off0, kvOff, 0, shared, s0);
             }
             float inv0 = ownScoresAndSoftmax(t0, off0, kvOff, shared, s0);
             if (two) {
@@ -436,7 +436,16 @@ public final class LlamaSession implements Session {
             ownRows(t0, off0, kvOff, shared, s0, inv0);
         }
 
-        /** Slots the prefix does not cover, for the node t: its chunk's earlier nodes or its tree ancestors. */
+        /** s[j] = q . K[j] for slots lo..hi-1, one key block (component-major within) at a time. */
+        private void scores(float[] qt, int qOff, int kvOff, int lo, int hi, float[] s) {
+            while (lo < hi) {
+                int end = Math.min(hi, (lo / KV_BLOCK + 1) * KV_BLOCK);
+                Kernels.transposedDots(qt, qOff, c.headDim(), keys[layer], keyIndex(kvOff, lo), KV_BLOCK, end - lo, s, lo);
+                lo = end;
+            }
+        }
+
+        /** Slots node t attends to: the shared prefix, then its chunk's earlier nodes and itself, or its tree ancestors. */
         private int count(int t) {
             int node = c0 + t;
             return ancestors == null ? startPos + node + 1 : startPos + ancestors[node].length;
@@ -452,11 +461,7 @@ public final class LlamaSession implements Session {
             float[] qt = q[t], kc = keys[layer];
             int count = count(t);
             if (ancestors == null) {
-                for (int lo = shared; lo < count; ) {
-                    int hi = Math.min(count, (lo / KV_BLOCK + 1) * KV_BLOCK);
-                    Kernels.transposedDots(qt, qOff, hd, kc, keyIndex(kvOff, lo), KV_BLOCK, hi - lo, s, lo);
-                    lo = hi;
-                }
+                scores(qt, qOff, kvOff, shared, count, s);
             } else {
                 for (int j = shared; j < count; j++) {
                     int slot = slot(t, j);
