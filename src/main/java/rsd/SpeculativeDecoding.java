@@ -8,10 +8,9 @@ import java.util.function.Supplier;
 import rsd.decode.Decoder;
 import rsd.decode.GenerationResult;
 import rsd.decode.GenerationSettings;
-import rsd.decode.ModeResources;
-import rsd.decode.Modes;
 import rsd.decode.Prompts;
 import rsd.decode.TokenListener;
+import rsd.error.RsdException;
 import rsd.metrics.RuleStats;
 import rsd.model.LanguageModel;
 

@@ -3,9 +3,11 @@ package rsd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import rsd.error.RsdException;
 import rsd.testing.TestTarget;
 
 class SpeculativeDecodingTest {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
-import rsd.metrics.ResultJson;
+import rsd.decode.ResultJson;
 
 /**
  * The benchmark's JSON document, read by {@code rsd bench --html} and the report tools:

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
-import rsd.RsdException;
+import rsd.error.RsdException;
 
 /** Benchmark prompts: the built-in suite, or a HumanEval-format JSON-lines file (optionally gzip). */
 public final class Datasets {

@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import rsd.LoadedModel;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.report.BenchReport;
 import rsd.report.TokenView;
 import rsd.report.Trace;

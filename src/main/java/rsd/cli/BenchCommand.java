@@ -16,10 +16,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import rsd.RsdException;
+import rsd.ModeResources;
+import rsd.Modes;
 import rsd.bench.BenchJson;
 import rsd.bench.BenchRunner;
 import rsd.bench.BenchTable;
@@ -29,9 +30,8 @@ import rsd.bench.Problem;
 import rsd.decode.Decoder;
 import rsd.decode.GenerationResult;
 import rsd.decode.GenerationSettings;
-import rsd.decode.ModeResources;
-import rsd.decode.Modes;
 import rsd.decode.TextGenerator;
+import rsd.error.RsdException;
 import rsd.report.BenchReport;
 
 /**

@@ -1,11 +1,11 @@
 package rsd.cli;
 
 import java.util.List;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
 import rsd.decode.GenerationSettings;
 import rsd.decode.SamplingAware;
-import rsd.draft.Draft;
-import rsd.draft.DraftContext;
-import rsd.draft.Speculator;
+import rsd.decode.Speculator;
 
 /** Passes everything through to a speculator and counts the guessed tokens, for the live status line. */
 final class CountingSpeculator implements Speculator, SamplingAware, AutoCloseable {

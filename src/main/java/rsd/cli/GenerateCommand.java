@@ -17,16 +17,16 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import rsd.RsdException;
+import rsd.Modes;
 import rsd.decode.Decoder;
 import rsd.decode.GenerationResult;
 import rsd.decode.GenerationSettings;
-import rsd.decode.Modes;
 import rsd.decode.Prompts;
-import rsd.metrics.ResultJson;
+import rsd.decode.ResultJson;
+import rsd.error.RsdException;
 import rsd.metrics.StepTrace;
 
 /** {@code rsd generate}: one prompt, streamed, with the tokens won by accepted guesses in green. */

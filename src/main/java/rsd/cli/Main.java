@@ -1,8 +1,8 @@
 package rsd.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import rsd.RsdException;
+import picocli.CommandLine;
+import rsd.error.RsdException;
 
 /** The {@code rsd} command line. Each subcommand lives in its own class in this package. */
 @Command(name = "rsd", mixinStandardHelpOptions = true, version = "rsd 0.1.0",

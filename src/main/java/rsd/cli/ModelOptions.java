@@ -3,7 +3,7 @@ package rsd.cli;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 import rsd.LoadedModel;
-import rsd.decode.ModeResources;
+import rsd.ModeResources;
 
 /** Options shared by the commands that load models. */
 final class ModelOptions {

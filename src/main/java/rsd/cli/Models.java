@@ -4,8 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
 import rsd.LoadedModel;
-import rsd.RsdException;
-import rsd.decode.ModeResources;
+import rsd.ModeResources;
+import rsd.error.RsdException;
 import rsd.model.LanguageModel;
 
 /** The target model and, loaded on first use, the draft model of one command run. */

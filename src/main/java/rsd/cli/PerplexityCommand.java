@@ -12,11 +12,11 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import rsd.LoadedModel;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.model.Session;
 import rsd.tokenizer.Utf8;
 

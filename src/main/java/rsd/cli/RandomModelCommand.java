@@ -1,16 +1,16 @@
 package rsd.cli;
 
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import rsd.RsdException;
+import picocli.CommandLine;
+import rsd.error.RsdException;
 import rsd.gguf.GgmlType;
 import rsd.model.RandomLlama;
 

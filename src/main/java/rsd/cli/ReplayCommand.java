@@ -15,21 +15,21 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import rsd.RsdException;
+import picocli.CommandLine;
+import rsd.decode.Drafter;
+import rsd.decode.Speculator;
 import rsd.draft.AutoSpeculator;
 import rsd.draft.CostModel;
-import rsd.draft.Drafter;
 import rsd.draft.FirstMatchSpeculator;
 import rsd.draft.IndentDrafter;
 import rsd.draft.LookupDrafter;
 import rsd.draft.PatternDrafter;
 import rsd.draft.PatternMiner;
 import rsd.draft.ReplaySimulator;
-import rsd.draft.Speculator;
 import rsd.draft.rules.Rules;
+import rsd.error.RsdException;
 import rsd.tokenizer.Tokenizer;
 
 /**

@@ -3,8 +3,8 @@ package rsd.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import picocli.CommandLine.Option;
-import rsd.RsdException;
 import rsd.decode.GenerationSettings;
+import rsd.error.RsdException;
 
 /** Sampling options shared by generate and bench, checked the same way for both. */
 final class SamplingOptions {

@@ -12,9 +12,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import rsd.LoadedModel;
-import rsd.RsdException;
-import rsd.decode.ModeResources;
-import rsd.decode.Modes;
+import rsd.ModeResources;
+import rsd.Modes;
+import rsd.error.RsdException;
 import rsd.server.OpenAiServer;
 import rsd.server.ServerOptions;
 

@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.gguf.GgufFile;
 import rsd.tokenizer.Tokenizer;
 import rsd.tokenizer.Tokenizers;

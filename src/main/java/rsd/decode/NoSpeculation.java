@@ -1,9 +1,6 @@
 package rsd.decode;
 
 import java.util.List;
-import rsd.draft.Draft;
-import rsd.draft.DraftContext;
-import rsd.draft.Speculator;
 
 /** Standard decoding: never guesses, so every forward pass verifies only the last token. */
 public final class NoSpeculation implements Speculator {

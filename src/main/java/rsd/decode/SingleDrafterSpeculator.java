@@ -1,10 +1,6 @@
 package rsd.decode;
 
 import java.util.List;
-import rsd.draft.Draft;
-import rsd.draft.DraftContext;
-import rsd.draft.Drafter;
-import rsd.draft.Speculator;
 
 /** One drafter, one branch, at most {@code maxGuess} guessed tokens per step. */
 public final class SingleDrafterSpeculator implements Speculator, SamplingAware, AutoCloseable {

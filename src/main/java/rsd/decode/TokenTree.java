@@ -3,7 +3,6 @@ package rsd.decode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import rsd.draft.Draft;
 
 /**
  * The tokens of one verification forward: node 0 is the last accepted token (already emitted, not yet

@@ -6,6 +6,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
+import rsd.decode.Drafter;
+import rsd.decode.Speculator;
 
 /**
  * {@code auto}: every source proposes, and a cost model decides what is worth verifying.

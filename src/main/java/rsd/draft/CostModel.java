@@ -263,7 +263,7 @@ public final class CostModel {
             }
             return of(t, c);
         } catch (RuntimeException e) {
-            throw new rsd.RsdException(source + " '" + spec + "' is not a cost curve like 1:1,2:1.03,4:1.08 "
+            throw new rsd.error.RsdException(source + " '" + spec + "' is not a cost curve like 1:1,2:1.03,4:1.08 "
                     + "(token counts ascending from 1, positive costs)");
         }
     }

@@ -2,6 +2,9 @@ package rsd.draft;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
+import rsd.decode.Drafter;
 import rsd.decode.GenerationSettings;
 import rsd.decode.Sampler;
 import rsd.decode.SamplingAware;

@@ -1,6 +1,10 @@
 package rsd.draft;
 
 import java.util.List;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
+import rsd.decode.Drafter;
+import rsd.decode.Speculator;
 
 /**
  * A fixed-policy speculator for single-source and ablation modes: the first drafter (in order) that has a

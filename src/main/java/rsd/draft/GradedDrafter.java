@@ -1,5 +1,9 @@
 package rsd.draft;
 
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
+import rsd.decode.Drafter;
+
 /**
  * A drafter whose proposals come in grades of different reliability (lookup: how long the matched
  * suffix was; patterns: how frequent the mined continuation is). The auto speculator learns acceptance

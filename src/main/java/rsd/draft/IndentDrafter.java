@@ -1,6 +1,9 @@
 package rsd.draft;
 
 import java.util.Arrays;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
+import rsd.decode.Drafter;
 import rsd.tokenizer.Tokenizer;
 
 /**

@@ -2,9 +2,11 @@ package rsd.draft;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
 
 /**
  * {@code lookup}: context n-gram matching. An incremental index maps every pair of consecutive tokens of

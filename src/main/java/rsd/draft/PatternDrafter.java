@@ -2,6 +2,8 @@ package rsd.draft;
 
 import java.util.Arrays;
 import java.util.List;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
 import rsd.tokenizer.Tokenizer;
 
 /**

@@ -15,7 +15,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import java.util.zip.ZipFile;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.tokenizer.Tokenizer;
 import rsd.tokenizer.Utf8;
 

@@ -12,7 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.tokenizer.Tokenizer;
 
 /**

@@ -6,6 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import rsd.decode.Draft;
+import rsd.decode.GrowingContext;
+import rsd.decode.Speculator;
 import rsd.metrics.RuleStats;
 import rsd.tokenizer.Tokenizer;
 

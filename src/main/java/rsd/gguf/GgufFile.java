@@ -1,5 +1,6 @@
 package rsd.gguf;
 
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,8 +16,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import rsd.RsdException;
+import rsd.error.RsdException;
 
 /**
  * A GGUF file (versions 2 and 3) memory-mapped read-only through java.lang.foreign, so files larger than

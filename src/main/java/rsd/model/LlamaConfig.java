@@ -1,6 +1,6 @@
 package rsd.model;
 
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.gguf.GgufFile;
 import rsd.gguf.GgufTensorInfo;
 

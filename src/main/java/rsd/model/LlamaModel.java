@@ -1,10 +1,10 @@
 package rsd.model;
 
+
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.gguf.GgufFile;
 import rsd.gguf.GgufTensorInfo;
 import rsd.tensor.Tensor;

@@ -1,8 +1,8 @@
 package rsd.model;
 
-import java.util.Arrays;
 
-import rsd.RsdException;
+import java.util.Arrays;
+import rsd.error.RsdException;
 import rsd.tensor.Kernels;
 import rsd.tensor.Tensor;
 import rsd.tensor.ThreadPool;

@@ -10,7 +10,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import rsd.RsdException;
+import rsd.error.RsdException;
 
 /**
  * The HTML report of a bench run ({@code rsd bench --json} output): a table of modes, charts (tokens/s and

@@ -9,7 +9,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.metrics.StepTrace;
 import rsd.tokenizer.Tokenizer;
 

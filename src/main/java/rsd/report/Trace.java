@@ -12,7 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.metrics.StepTrace;
 
 /**

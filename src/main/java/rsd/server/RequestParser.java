@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import rsd.RsdException;
 import rsd.decode.GenerationSettings;
 import rsd.decode.Prompts;
+import rsd.error.RsdException;
 import rsd.tokenizer.ChatFormat;
 import rsd.tokenizer.Tokenizer;
 

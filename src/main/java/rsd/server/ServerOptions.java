@@ -1,6 +1,6 @@
 package rsd.server;
 
-import rsd.RsdException;
+import rsd.error.RsdException;
 
 /**
  * How the server listens and how much it takes on.

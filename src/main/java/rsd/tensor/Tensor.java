@@ -1,8 +1,8 @@
 package rsd.tensor;
 
-import java.lang.foreign.MemorySegment;
 
-import rsd.RsdException;
+import java.lang.foreign.MemorySegment;
+import rsd.error.RsdException;
 import rsd.gguf.GgmlType;
 
 /**

@@ -6,7 +6,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import rsd.RsdException;
+import rsd.error.RsdException;
 
 /**
  * Byte-level BPE as in GPT-2 and Llama 3, built from GGUF {@code tokenizer.ggml.*} metadata.

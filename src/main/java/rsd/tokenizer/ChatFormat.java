@@ -1,7 +1,7 @@
 package rsd.tokenizer;
 
 import java.util.List;
-import rsd.RsdException;
+import rsd.error.RsdException;
 
 /**
  * The Llama-3 Instruct prompt format, as Meta's reference code builds it:

@@ -1,7 +1,7 @@
 package rsd.tokenizer;
 
 import java.util.Map;
-import rsd.RsdException;
+import rsd.error.RsdException;
 
 /** Factory for tokenizers. */
 public final class Tokenizers {

@@ -3,6 +3,7 @@ package rsd.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.tokenizer.Cl100kVocabulary;
 import rsd.tokenizer.Tokenizer;
 

@@ -2,6 +2,7 @@ package rsd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
@@ -16,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import rsd.LoadedModel;
-import rsd.RsdException;
-import rsd.decode.Modes;
+import rsd.Modes;
 import rsd.decode.TextGenerator;
+import rsd.error.RsdException;
 import rsd.testing.TestTarget;
 
 /** The generate and bench commands end to end on the engine's tiny random Llama. */

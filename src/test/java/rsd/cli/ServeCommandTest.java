@@ -2,6 +2,7 @@ package rsd.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
@@ -21,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import rsd.LoadedModel;
+import rsd.ModeResources;
+import rsd.Modes;
 import rsd.decode.Decoder;
 import rsd.decode.GenerationSettings;
-import rsd.decode.ModeResources;
-import rsd.decode.Modes;
 import rsd.model.TestModels;
 import rsd.tokenizer.ChatFormat;
 import rsd.tokenizer.Cl100kVocabulary;

@@ -3,14 +3,12 @@ package rsd.decode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import rsd.RsdException;
-import rsd.draft.Draft;
-import rsd.draft.DraftContext;
-import rsd.draft.Speculator;
+import rsd.error.RsdException;
 import rsd.metrics.RuleStats;
 import rsd.metrics.StepTrace;
 import rsd.testing.FakeModel;

@@ -2,6 +2,7 @@ package rsd.decode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,11 +14,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rsd.LoadedModel;
+import rsd.ModeResources;
+import rsd.Modes;
 import rsd.bench.Datasets;
 import rsd.bench.Problem;
-import rsd.draft.Draft;
-import rsd.draft.DraftContext;
-import rsd.draft.Speculator;
 import rsd.testing.ReplayDrafter;
 import rsd.testing.TestTarget;
 

@@ -3,8 +3,9 @@ package rsd.decode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import org.junit.jupiter.api.Test;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.testing.FakeTokenizer;
 import rsd.tokenizer.Cl100kVocabulary;
 import rsd.tokenizer.Tokenizer;

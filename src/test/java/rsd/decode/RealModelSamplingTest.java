@@ -2,6 +2,7 @@ package rsd.decode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -9,10 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rsd.LoadedModel;
-import rsd.draft.Draft;
-import rsd.draft.DraftContext;
 import rsd.draft.DraftModelDrafter;
-import rsd.draft.Drafter;
 import rsd.model.Session;
 import rsd.testing.ChiSquare;
 import rsd.testing.TestTarget;

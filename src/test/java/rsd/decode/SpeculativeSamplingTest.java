@@ -2,13 +2,11 @@ package rsd.decode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import rsd.draft.Draft;
-import rsd.draft.DraftContext;
 import rsd.draft.DraftModelDrafter;
-import rsd.draft.Speculator;
 import rsd.testing.ChiSquare;
 import rsd.testing.FakeModel;
 import rsd.testing.FakeTokenizer;

@@ -2,6 +2,7 @@ package rsd.draft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,13 +11,16 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rsd.LoadedModel;
+import rsd.ModeResources;
+import rsd.Modes;
 import rsd.bench.Datasets;
 import rsd.bench.Problem;
 import rsd.decode.Decoder;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
+import rsd.decode.Drafter;
 import rsd.decode.GenerationResult;
 import rsd.decode.GenerationSettings;
-import rsd.decode.ModeResources;
-import rsd.decode.Modes;
 import rsd.decode.Prompts;
 import rsd.draft.rules.Rules;
 import rsd.testing.TestTarget;

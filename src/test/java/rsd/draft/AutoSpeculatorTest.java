@@ -1,12 +1,17 @@
 package rsd.draft;
 
-import rsd.tokenizer.Cl100kVocabulary;
 import static org.assertj.core.api.Assertions.assertThat;
+
 
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
+import rsd.decode.Drafter;
+import rsd.decode.GrowingContext;
 import rsd.draft.rules.Rules;
+import rsd.tokenizer.Cl100kVocabulary;
 
 class AutoSpeculatorTest {
     private static final rsd.tokenizer.Tokenizer TOK = Cl100kVocabulary.tokenizer();

@@ -2,6 +2,7 @@ package rsd.draft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -51,7 +52,7 @@ class CostModelTest {
         assertThat(m.maxTokens()).isEqualTo(8);
         for (String bad : new String[] {"2:1,1:1", "1:1,2:x", "1:1,2:-1", "", "1:1,1:2"}) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> CostModel.parseCurve(bad, "RSD_COST_CURVE"))
-                    .isInstanceOf(rsd.RsdException.class).hasMessageContaining("RSD_COST_CURVE");
+                    .isInstanceOf(rsd.error.RsdException.class).hasMessageContaining("RSD_COST_CURVE");
         }
     }
 }

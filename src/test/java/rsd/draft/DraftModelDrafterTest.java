@@ -2,9 +2,12 @@ package rsd.draft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
 import rsd.decode.GenerationSettings;
 import rsd.decode.Sampler;
 import rsd.testing.FakeModel;

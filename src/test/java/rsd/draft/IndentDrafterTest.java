@@ -2,10 +2,13 @@ package rsd.draft;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
 import rsd.tokenizer.Cl100kVocabulary;
 import rsd.tokenizer.Tokenizer;
 

@@ -1,9 +1,11 @@
 package rsd.draft;
 
-import rsd.tokenizer.Cl100kVocabulary;
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import org.junit.jupiter.api.Test;
+import rsd.decode.GrowingContext;
+import rsd.tokenizer.Cl100kVocabulary;
 
 class LookupDrafterTest {
     private static final rsd.tokenizer.Tokenizer TOK = Cl100kVocabulary.tokenizer();

@@ -1,15 +1,17 @@
 package rsd.draft;
 
-import rsd.tokenizer.Cl100kVocabulary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 
 import java.io.ByteArrayInputStream;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import rsd.RsdException;
+import rsd.decode.GrowingContext;
+import rsd.error.RsdException;
+import rsd.tokenizer.Cl100kVocabulary;
 
 class PatternDrafterTest {
     private static final rsd.tokenizer.Tokenizer TOK = Cl100kVocabulary.tokenizer();

@@ -1,12 +1,12 @@
 package rsd.gguf;
 
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -16,8 +16,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-
-import rsd.RsdException;
+import rsd.error.RsdException;
 
 /** Damaged files must give a clean RsdException (or load), never another exception, a hang or a crash. */
 class GgufFuzzTest {

@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
 import java.util.List;
+import rsd.ModeResources;
+import rsd.Modes;
 import rsd.decode.Decoder;
 import rsd.decode.GenerationResult;
 import rsd.decode.GenerationSettings;
-import rsd.decode.ModeResources;
-import rsd.decode.Modes;
-import rsd.metrics.ResultJson;
+import rsd.decode.ResultJson;
 import rsd.metrics.StepTrace;
 import rsd.tokenizer.Tokenizer;
 

@@ -3,6 +3,7 @@ package rsd.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -13,7 +14,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.metrics.StepTrace;
 import rsd.report.PageTokens.Shown;
 import rsd.testing.FakeTokenizer;

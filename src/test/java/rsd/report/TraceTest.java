@@ -3,15 +3,16 @@ package rsd.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.util.List;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.metrics.StepTrace;
 
 class TraceTest {
@@ -52,14 +53,14 @@ class TraceTest {
         StepTrace written = new StepTrace(4, new int[] {5, 6}, new String[] {"lookup", "lookup"}, 1, 9, 5, 2.0,
                 List.of(new StepTrace.Branch(0, new int[] {7, 8}, new String[] {"patterns", "patterns"}),
                         new StepTrace.Branch(1, new int[] {3}, new String[] {"indent"})));
-        Trace t = parse(HEADER + rsd.metrics.ResultJson.step(written) + "\n");
+        Trace t = parse(HEADER + rsd.decode.ResultJson.step(written) + "\n");
         StepTrace read = t.steps().getFirst();
         assertThat(read.otherBranches()).hasSize(2);
         assertThat(read.otherBranches().get(0).from()).isZero();
         assertThat(read.otherBranches().get(0).guessed()).containsExactly(7, 8);
         assertThat(read.otherBranches().get(1).rules()).containsExactly("indent");
         // a chain writes no "branches" field, and old traces without one read as chains
-        assertThat(rsd.metrics.ResultJson.step(new StepTrace(4, new int[] {5}, new String[] {"a"}, 1, 9, 1, 2.0))
+        assertThat(rsd.decode.ResultJson.step(new StepTrace(4, new int[] {5}, new String[] {"a"}, 1, 9, 1, 2.0))
                 .has("branches")).isFalse();
         assertThatThrownBy(() -> parse(HEADER + "{\"type\":\"step\",\"guessed\":[1],\"rules\":[\"a\"],\"accepted\":0,"
                 + "\"branches\":[{\"from\":2,\"guessed\":[3],\"rules\":[\"b\"]}]}\n"))

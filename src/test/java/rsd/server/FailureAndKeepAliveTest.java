@@ -2,6 +2,7 @@ package rsd.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
@@ -15,10 +16,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
-import rsd.RsdException;
 import rsd.decode.GenerationResult;
 import rsd.decode.GenerationSettings;
 import rsd.decode.TokenListener;
+import rsd.error.RsdException;
 
 /** What clients see when generation fails, and non-streaming responses that outlive the keep-alive. */
 class FailureAndKeepAliveTest {

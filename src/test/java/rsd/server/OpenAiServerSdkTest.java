@@ -2,6 +2,7 @@ package rsd.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
@@ -13,8 +14,8 @@ import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionChoice;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.models.Model;
-import java.io.PrintStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -260,6 +261,6 @@ class OpenAiServerSdkTest {
         assertThat(server.baseUrl().toString()).isEqualTo("http://127.0.0.1:" + server.port() + "/v1");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> OpenAiServer.start(
                         new ServerOptions("127.0.0.1", server.port(), 1, 0, 4096, 64, "m", 1000), () -> new ScriptedGenerator(0), QUIET))
-                .isInstanceOf(rsd.RsdException.class).hasMessageStartingWith("cannot listen on 127.0.0.1:" + server.port());
+                .isInstanceOf(rsd.error.RsdException.class).hasMessageStartingWith("cannot listen on 127.0.0.1:" + server.port());
     }
 }

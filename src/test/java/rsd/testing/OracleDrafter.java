@@ -3,10 +3,10 @@ package rsd.testing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
+import rsd.decode.Drafter;
 import rsd.decode.Sampler;
-import rsd.draft.Draft;
-import rsd.draft.DraftContext;
-import rsd.draft.Drafter;
 
 /**
  * A drafter that knows the fake model: it guesses the model's greedy continuation, but each guessed

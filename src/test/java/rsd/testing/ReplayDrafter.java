@@ -1,9 +1,9 @@
 package rsd.testing;
 
 import java.util.Random;
-import rsd.draft.Draft;
-import rsd.draft.DraftContext;
-import rsd.draft.Drafter;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
+import rsd.decode.Drafter;
 
 /**
  * Guesses from a known reference continuation (e.g. standard decoding's output) with random errors, so

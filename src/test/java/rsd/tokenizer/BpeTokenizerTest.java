@@ -3,6 +3,7 @@ package rsd.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import rsd.RsdException;
+import rsd.error.RsdException;
 
 class BpeTokenizerTest {
     /** A small vocabulary: the 256 byte tokens, then the given tokens (normal), then two control tokens. */

@@ -3,11 +3,12 @@ package rsd.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import rsd.RsdException;
+import rsd.error.RsdException;
 import rsd.tokenizer.ChatFormat.Message;
 
 class ChatFormatTest {

@@ -1,7 +1,7 @@
 package rsd.draft.rules;
 
 import java.util.Set;
-import rsd.draft.DraftContext;
+import rsd.decode.DraftContext;
 
 /**
  * {@code braces}: C-family line endings on a line whose brackets are balanced: {@code " {\n"} after a

@@ -1,7 +1,7 @@
 package rsd.draft.rules;
 
 import java.util.Set;
-import rsd.draft.DraftContext;
+import rsd.decode.DraftContext;
 
 /**
  * {@code close}: on a line with open brackets or an open quote, right after a word, number, quote or

@@ -1,6 +1,6 @@
 package rsd.draft.rules;
 
-import rsd.draft.DraftContext;
+import rsd.decode.DraftContext;
 
 /**
  * {@code docstring}: inside an open triple-quoted docstring, guesses that it closes now: after a finished

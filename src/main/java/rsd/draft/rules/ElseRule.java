@@ -1,6 +1,6 @@
 package rsd.draft.rules;
 
-import rsd.draft.DraftContext;
+import rsd.decode.DraftContext;
 
 /**
  * {@code else-dedent}: after a plain statement inside an if/elif/try/except body, the next line may

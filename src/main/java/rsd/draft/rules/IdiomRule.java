@@ -2,7 +2,7 @@ package rsd.draft.rules;
 
 import java.util.List;
 import java.util.regex.Pattern;
-import rsd.draft.DraftContext;
+import rsd.decode.DraftContext;
 
 /**
  * {@code idiom}: frequent fixed continuations of a line, recognised on the line's text so far. When an

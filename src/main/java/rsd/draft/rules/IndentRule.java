@@ -1,7 +1,7 @@
 package rsd.draft.rules;
 
 import java.util.Set;
-import rsd.draft.DraftContext;
+import rsd.decode.DraftContext;
 
 /**
  * Indentation of the next line, right after a line ends. Llama 3 writes an indentation of N spaces as one

@@ -2,9 +2,9 @@ package rsd.draft.rules;
 
 import java.util.HashMap;
 import java.util.Map;
-import rsd.draft.Draft;
-import rsd.draft.DraftContext;
-import rsd.draft.Drafter;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
+import rsd.decode.Drafter;
 import rsd.tokenizer.Tokenizer;
 
 /**

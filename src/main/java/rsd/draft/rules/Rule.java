@@ -1,7 +1,7 @@
 package rsd.draft.rules;
 
-import rsd.draft.Draft;
-import rsd.draft.DraftContext;
+import rsd.decode.Draft;
+import rsd.decode.DraftContext;
 import rsd.draft.GradedDrafter;
 
 /**

@@ -1,7 +1,7 @@
 package rsd.draft.rules;
 
 import java.util.List;
-import rsd.draft.Drafter;
+import rsd.decode.Drafter;
 
 /** The rule set. Every call returns fresh drafters (rules keep no shared state). */
 public final class Rules {

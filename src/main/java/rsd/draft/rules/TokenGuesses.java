@@ -3,7 +3,7 @@ package rsd.draft.rules;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import rsd.draft.DraftContext;
+import rsd.decode.DraftContext;
 import rsd.tokenizer.Tokenizer;
 
 /**

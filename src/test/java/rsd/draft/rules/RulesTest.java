@@ -2,13 +2,14 @@ package rsd.draft.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import rsd.decode.Draft;
+import rsd.decode.Drafter;
+import rsd.decode.GrowingContext;
 import rsd.tokenizer.Cl100kVocabulary;
-import rsd.draft.Draft;
-import rsd.draft.Drafter;
-import rsd.draft.GrowingContext;
 
 /** Each rule on real Llama-3 (cl100k) pieces: what it guesses, and that it stays silent elsewhere. */
 class RulesTest {

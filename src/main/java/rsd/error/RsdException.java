@@ -1,4 +1,4 @@
-package rsd;
+package rsd.error;
 
 /**
  * A problem the user can fix (bad file, bad option, prompt too long...). The CLI prints its message as

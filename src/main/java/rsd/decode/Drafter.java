@@ -1,4 +1,4 @@
-package rsd.draft;
+package rsd.decode;
 
 /**
  * Proposes guesses for the tokens that come next. Drafters never touch the model's KV cache; the decode

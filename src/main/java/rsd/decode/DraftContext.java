@@ -1,4 +1,4 @@
-package rsd.draft;
+package rsd.decode;
 
 import rsd.tokenizer.Tokenizer;
 

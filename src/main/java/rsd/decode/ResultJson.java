@@ -1,10 +1,11 @@
-package rsd.metrics;
+package rsd.decode;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
-import rsd.decode.GenerationResult;
+import rsd.metrics.RuleStats;
+import rsd.metrics.StepTrace;
 
 /** JSON forms of generation results and steps, shared by `generate --json`, traces and the server. */
 public final class ResultJson {

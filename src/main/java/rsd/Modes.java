@@ -1,18 +1,21 @@
-package rsd.decode;
+package rsd;
 
 import java.util.ArrayList;
 import java.util.List;
-import rsd.RsdException;
+import rsd.decode.Decoder;
+import rsd.decode.Drafter;
+import rsd.decode.NoSpeculation;
+import rsd.decode.SingleDrafterSpeculator;
+import rsd.decode.Speculator;
 import rsd.draft.AutoSpeculator;
 import rsd.draft.CostModel;
 import rsd.draft.DraftModelDrafter;
-import rsd.draft.Drafter;
 import rsd.draft.FirstMatchSpeculator;
+import rsd.draft.IndentDrafter;
 import rsd.draft.LookupDrafter;
 import rsd.draft.PatternDrafter;
-import rsd.draft.IndentDrafter;
-import rsd.draft.Speculator;
 import rsd.draft.rules.Rules;
+import rsd.error.RsdException;
 import rsd.model.LanguageModel;
 
 /**

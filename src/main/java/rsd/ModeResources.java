@@ -1,6 +1,7 @@
-package rsd.decode;
+package rsd;
 
 import java.util.function.Supplier;
+import rsd.error.RsdException;
 import rsd.model.LanguageModel;
 import rsd.tokenizer.Tokenizer;
 
@@ -22,10 +23,10 @@ public record ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma,
     /** The settings' bounds, for callers that check before loading any model. */
     public static void check(int gamma, double draftPMin) {
         if (gamma < 1) {
-            throw new rsd.RsdException("gamma must be >= 1, got " + gamma);
+            throw new rsd.error.RsdException("gamma must be >= 1, got " + gamma);
         }
         if (!(draftPMin >= 0 && draftPMin < 1)) {
-            throw new rsd.RsdException("draft p-min must be in [0, 1), got " + draftPMin);
+            throw new rsd.error.RsdException("draft p-min must be in [0, 1), got " + draftPMin);
         }
     }
 
