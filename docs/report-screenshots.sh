@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 
 "$here/rsd" bench --model "$model" --limit 20 --json "$work/bench.json" >/dev/null
 "$here/rsd" analyze --bench "$work/bench.json" --out "$work/bench.html"
-"$here/rsd" generate --model "$model" "${mode[@]}" --prompt-file "$here/src/test/resources/rsd/report/sample-prompt.py" \
+"$here/rsd" generate --model "$model" "${mode[@]}" --prompt-file "$here/rsd-cli/src/test/resources/rsd/report/sample-prompt.py" \
   --max-tokens 200 --trace "$work/run.jsonl" --no-color >/dev/null
 "$here/rsd" analyze --model "$model" --trace "$work/run.jsonl" --out "$work/run.html"
 

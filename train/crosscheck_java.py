@@ -5,7 +5,7 @@ must equal PyTorch's greedy tokens from the checkpoint the GGUF was exported fro
 A mismatch late in the sequence can be an honest near-tie flipped by F16 rounding; a mismatch
 at the first token means the export or the engine disagree about the model.
 
-Usage: crosscheck_java.py CHECKPOINT GGUF [--tokens 32] [--jar target/rsd.jar]
+Usage: crosscheck_java.py CHECKPOINT GGUF [--tokens 32] [--jar rsd-cli/target/rsd.jar]
 """
 import argparse
 import json
@@ -30,7 +30,7 @@ def main():
     ap.add_argument("checkpoint")
     ap.add_argument("gguf")
     ap.add_argument("--tokens", type=int, default=32)
-    ap.add_argument("--jar", default=os.path.join(HERE, "..", "target", "rsd.jar"))
+    ap.add_argument("--jar", default=os.path.join(HERE, "..", "rsd-cli", "target", "rsd.jar"))
     ap.add_argument("--java", default="/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
     ap.add_argument("--vocab", default=os.path.join(HERE, "out", "vocab.json"))
     args = ap.parse_args()

@@ -15,8 +15,9 @@ class ShippedModelLosslessTest extends LosslessRealModelTest {
     // Hides LosslessRealModelTest.load(), so JUnit runs this one instead.
     @BeforeAll
     static void load() {
-        Path model = Path.of("models", "rsd-code.gguf");
-        Path draftModel = Path.of("models", "rsd-code-draft.gguf");
+        // models/ of the checkout: the build passes the checkout as rsd.home, as the launcher does.
+        Path model = LoadedModel.DEFAULT_MODEL;
+        Path draftModel = LoadedModel.DEFAULT_DRAFT_MODEL;
         if (!Files.isRegularFile(model) || !Files.isRegularFile(draftModel)) {
             throw new AssertionError("the shipped models are missing: " + model + ", " + draftModel);
         }
