@@ -93,7 +93,7 @@ public final class QuantizeCommand implements Callable<Integer> {
         if (t.rank() < 2 || t.dim(0) % target.blockSize != 0 || t.dim(0) > Integer.MAX_VALUE) {
             return t.type();
         }
-        if (!Quantize.canQuantizeTo(t.type()) && t.type() != GgmlType.Q4_K && t.type() != GgmlType.Q6_K) {
+        if (!Quantize.canQuantizeTo(t.type()) && t.type() != GgmlType.Q4_K && t.type() != GgmlType.Q5_K && t.type() != GgmlType.Q6_K) {
             return t.type(); // a type the engine cannot decode is passed through
         }
         if (target == GgmlType.Q4_0 && (t.name().equals("token_embd.weight") || t.name().equals("output.weight"))) {

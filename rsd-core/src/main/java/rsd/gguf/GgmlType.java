@@ -2,7 +2,7 @@ package rsd.gguf;
 
 /**
  * ggml tensor element types as stored in GGUF files: id, elements per block and bytes per block.
- * The engine computes with F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K; the others are listed so that
+ * The engine computes with F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K; the others are listed so that
  * {@code rsd inspect} can describe any llama.cpp file and the loader can name what it cannot run.
  */
 public enum GgmlType {

@@ -32,8 +32,9 @@ public abstract class Tensor {
             case Q8_0 -> new Q8_0Tensor(data, elements);
             case Q4_0 -> new Q4_0Tensor(data, elements);
             case Q4_K -> new Q4_KTensor(data, elements);
+            case Q5_K -> new Q5_KTensor(data, elements);
             case Q6_K -> new Q6_KTensor(data, elements);
-            default -> throw new RsdException("tensor type " + type + " is not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)");
+            default -> throw new RsdException("tensor type " + type + " is not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)");
         };
     }
 

@@ -29,7 +29,7 @@ class LlamaModelTest {
         return switch (type) {
             case F32, F16, BF16 -> 1e-5;   // measured about 2e-7
             case Q8_0, Q4_0 -> 2e-5;
-            case Q4_K, Q6_K -> 3e-5;
+            case Q4_K, Q5_K, Q6_K -> 3e-5;
             default -> throw new IllegalArgumentException(type.toString());
         };
     }
@@ -46,9 +46,11 @@ class LlamaModelTest {
             case Q4_0 -> GgmlType.Q8_0;
             default -> type;
         };
-        return s.withTypes(type, embedding)
+        s = s.withTypes(type, embedding)
                 .withTied(type == GgmlType.Q8_0 || type == GgmlType.Q4_K || type == GgmlType.BF16)
                 .withRopeFreqs(type == GgmlType.F16 || type == GgmlType.Q6_K || type == GgmlType.Q4_0 || type == GgmlType.Q8_0);
+        // Q5_K as in Q5_K_M files: Q6_K output and Q6_K attn_v / ffn_down in the "more bits" layers
+        return type == GgmlType.Q5_K ? s.withMediumMix(type) : s;
     }
 
     static double maxAbs(double[] v) {
@@ -87,7 +89,7 @@ class LlamaModelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void logitsAgreeWithThePlainReference(GgmlType type) {
         RandomLlama.Spec spec = specFor(type);
         Path file = TestModels.writeRandomLlama(dir, spec, Map.of());

@@ -85,6 +85,42 @@ public final class ReferenceDequant {
                     }
                 }
             }
+            case Q5_K -> {
+                for (int blk = 0; blk < n / 256; blk++) {
+                    int at = blk * 176;
+                    double d = half(b, at), dmin = half(b, at + 2);
+                    int[] s = new int[12];
+                    for (int k = 0; k < 12; k++) {
+                        s[k] = b[at + 4 + k] & 0xff;
+                    }
+                    int[] sc = new int[8], mn = new int[8];
+                    for (int j = 0; j < 8; j++) {
+                        if (j < 4) {
+                            sc[j] = s[j] & 63;
+                            mn[j] = s[j + 4] & 63;
+                        } else {
+                            sc[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+                            mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+                        }
+                    }
+                    int qh = at + 16, ql = at + 48, out = blk * 256, is = 0, u1 = 1, u2 = 2;
+                    for (int j = 0; j < 256; j += 64) {
+                        for (int l = 0; l < 32; l++) {
+                            int q = (b[ql + l] & 0xF) + ((b[qh + l] & u1) != 0 ? 16 : 0);
+                            y[out + l] = d * sc[is] * q - dmin * mn[is];
+                        }
+                        for (int l = 0; l < 32; l++) {
+                            int q = ((b[ql + l] & 0xff) >> 4) + ((b[qh + l] & u2) != 0 ? 16 : 0);
+                            y[out + 32 + l] = d * sc[is + 1] * q - dmin * mn[is + 1];
+                        }
+                        ql += 32;
+                        out += 64;
+                        is += 2;
+                        u1 <<= 2;
+                        u2 <<= 2;
+                    }
+                }
+            }
             case Q6_K -> {
                 for (int blk = 0; blk < n / 256; blk++) {
                     int at = blk * 210;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import rsd.gguf.GgmlType;
 
 class TensorTest {
-    static final GgmlType[] ENGINE_TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q6_K};
+    static final GgmlType[] ENGINE_TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K};
 
     /** Random valid stored bytes for any engine type (quantized types: random codes with small scales). */
     static byte[] randomBytes(GgmlType type, int n, Random rnd) {
@@ -33,7 +33,7 @@ class TensorTest {
                     // put sane f16 scales where each format keeps them
                     switch (type) {
                         case Q8_0, Q4_0 -> ReferenceDequant.putHalf(b, at, 0.01f + rnd.nextFloat() * 0.05f);
-                        case Q4_K -> {
+                        case Q4_K, Q5_K -> {
                             ReferenceDequant.putHalf(b, at, 0.001f + rnd.nextFloat() * 0.01f);
                             ReferenceDequant.putHalf(b, at + 2, 0.001f + rnd.nextFloat() * 0.01f);
                         }
@@ -51,7 +51,7 @@ class TensorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void dequantizeGetAndDotMatchTheReference(GgmlType type) {
         Random rnd = new Random(type.ordinal());
         int n = 512;
@@ -84,7 +84,7 @@ class TensorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void matmulEqualsRowDotsForEveryBatchSize(GgmlType type) {
         Random rnd = new Random(42 + type.ordinal());
         int rows = 7, cols = 512;
