@@ -143,8 +143,16 @@ public final class GgufFile implements AutoCloseable {
         long start = c.pos;
         dataOffset = tensorCount == 0 ? Math.min(alignUp(start, alignment), file.byteSize()) : alignUp(start, alignment);
         for (GgufTensorInfo t : ts.values()) {
-            long end = dataOffset + t.offset() + t.byteSize();
-            if (end < 0 || end > file.byteSize()) {
+            // Offsets and sizes come from the file and may each be near 2^63: their plain sum can wrap
+            // around to a small positive number, so the sum is exact or the tensor is refused.
+            long end;
+            try {
+                end = Math.addExact(Math.addExact(dataOffset, t.offset()), t.byteSize());
+            } catch (ArithmeticException e) {
+                throw bad("tensor '" + t.name() + "' data (offset " + t.offset() + ", " + t.byteSize()
+                        + " bytes) lies past the end of the file (" + file.byteSize() + " bytes)");
+            }
+            if (end > file.byteSize()) {
                 throw bad("tensor '" + t.name() + "' data ends at byte " + end + ", past the end of the file (" + file.byteSize()
                         + " bytes; truncated file?)");
             }
