@@ -15,6 +15,7 @@ import rsd.LoadedModel;
 import rsd.ModeResources;
 import rsd.Modes;
 import rsd.error.RsdException;
+import rsd.model.LlamaModel;
 import rsd.server.OpenAiServer;
 import rsd.server.ServerOptions;
 
@@ -99,6 +100,9 @@ public final class ServeCommand implements Callable<Integer> {
             ModeResources resources = models.resources();
             String chosen = chooseMode(mode, Modes.available(resources));
             int context = models.target.model().contextLength();
+            if (models.target.model() instanceof LlamaModel llama) {
+                llama.requireMemory(parallel, context); // each decode slot holds a session of the whole context
+            }
             ServerOptions options = new ServerOptions(host, port, parallel, queue, maxBody, context,
                     modelId(models.target.path()), 1000);
             try (OpenAiServer server = OpenAiServer.start(options, () -> Modes.decoder(chosen, resources), System.err)) {

@@ -4,6 +4,7 @@ package rsd.model;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import rsd.error.RsdException;
 import rsd.gguf.GgufFile;
 import rsd.gguf.GgufTensorInfo;
@@ -159,7 +160,56 @@ public final class LlamaModel implements LanguageModel {
         if (capacity <= 0 || capacity > contextLength) {
             throw new RsdException(name() + ": a session of " + capacity + " positions does not fit the context of " + contextLength + " positions");
         }
+        requireMemory(1, capacity);
         return new LlamaSession(this, capacity);
+    }
+
+    /**
+     * Checks, before anything is allocated, that {@code sessions} sessions of {@code capacity} positions
+     * fit: each layer's cache in one Java array, and all of them in the heap the JVM has left. Otherwise
+     * an RsdException says how much is needed, how much there is, and the context cap that would fit.
+     */
+    public void requireMemory(int sessions, int capacity) {
+        if (capacity > LlamaSession.largestCapacity(config)) {
+            throw new RsdException(String.format(Locale.ROOT,
+                    "%s: a KV cache of %,d positions (%,d floats per position and layer) is larger than a Java array can hold;"
+                            + " --ctx %d or less fits", name(), capacity, config.kvDim(), LlamaSession.largestCapacity(config)));
+        }
+        long need = bytesFor(sessions, capacity);
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (need > free - SLACK) {
+            System.gc(); // what is free may only be waiting for a collection; ask once before refusing
+            free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        }
+        if (need > free - SLACK) {
+            // The suggestion keeps an eighth of the heap spare: large arrays need contiguous regions.
+            long usable = free - rt.maxMemory() / 8 - SLACK;
+            int lo = 0, hi = capacity;
+            while (lo < hi) {
+                int mid = (int) (((long) lo + hi + 1) / 2);
+                if (bytesFor(sessions, mid) <= usable) {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            int fit = lo >= 1024 ? lo / 1024 * 1024 : lo;
+            String what = sessions == 1 ? "a session" : sessions + " sessions";
+            throw new RsdException(String.format(Locale.ROOT,
+                    "%s: %s of %,d positions need%s %.1f GiB of memory for the KV cache, the JVM has %.1f GiB free of %.1f GiB (-Xmx); %s",
+                    name(), what, capacity, sessions == 1 ? "s" : "", need / GIB, Math.max(0, free) / GIB, rt.maxMemory() / GIB,
+                    fit >= 2 ? "--ctx " + fit + " or less would fit" : "give the JVM more memory"));
+        }
+    }
+
+    private static final double GIB = 1L << 30;
+    /** Heap kept free beyond a session's own arrays: the logits and buffers of a generation. */
+    private static final long SLACK = 32L << 20;
+
+    private long bytesFor(int sessions, int capacity) {
+        long one = LlamaSession.heapBytes(config, capacity, pool.threads());
+        return one > Long.MAX_VALUE / Math.max(1, sessions) ? Long.MAX_VALUE : one * sessions;
     }
 
     @Override

@@ -73,8 +73,8 @@ public final class LlamaSession implements Session {
         this.c = model.config();
         this.pool = model.pool;
         this.capacity = capacity;
-        keys = new float[c.layers()][(int) Math.multiplyExact((long) ceilBlocks(capacity) * KV_BLOCK, c.kvDim())];
-        values = new float[c.layers()][(int) Math.multiplyExact((long) capacity, c.kvDim())];
+        keys = new float[c.layers()][Math.toIntExact(keyFloats(c, capacity))];
+        values = new float[c.layers()][Math.toIntExact((long) capacity * c.kvDim())];
         x = new float[MAX_BATCH][c.dim()];
         xb = new float[MAX_BATCH][c.dim()];
         q = new float[MAX_BATCH][c.qDim()];
@@ -89,6 +89,37 @@ public final class LlamaSession implements Session {
         int widest = Math.max(Math.max(c.dim(), c.qDim()), c.ffnDim());
         scratch = new float[pool.threads()][widest];
         scores = new float[pool.threads()][2][capacity];
+    }
+
+    /** The longest float array the JVM allocates (a few header words below Integer.MAX_VALUE). */
+    static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+    /** Floats of one layer's key cache: whole blocks of KV_BLOCK positions. */
+    private static long keyFloats(LlamaConfig c, long capacity) {
+        return (capacity + KV_BLOCK - 1) / KV_BLOCK * KV_BLOCK * c.kvDim();
+    }
+
+    /** The most positions whose one-layer key cache fits a Java array. */
+    static int largestCapacity(LlamaConfig c) {
+        return (int) (MAX_ARRAY / c.kvDim() / KV_BLOCK * KV_BLOCK);
+    }
+
+    /**
+     * Heap bytes the constructor allocates for {@code capacity} positions on {@code threads} workers: the
+     * KV cache, the activation rows and the per-worker rows. Computed before allocating, so that a file
+     * declaring a huge context is refused with a message rather than an OutOfMemoryError. Long.MAX_VALUE
+     * when it overflows; only meaningful for capacities up to {@link #largestCapacity}.
+     */
+    static long heapBytes(LlamaConfig c, int capacity, int threads) {
+        try {
+            long cache = Math.multiplyExact((long) c.layers(), keyFloats(c, capacity) + (long) capacity * c.kvDim());
+            long rows = (long) MAX_BATCH * (3L * c.dim() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.ffnDim() + c.headDim());
+            long widest = Math.max(Math.max(c.dim(), c.qDim()), c.ffnDim());
+            long perWorker = Math.multiplyExact((long) threads, widest + 2L * capacity);
+            return Math.multiplyExact(Float.BYTES, Math.addExact(Math.addExact(cache, rows), perWorker));
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     @Override
