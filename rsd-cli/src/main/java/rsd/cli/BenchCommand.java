@@ -105,11 +105,11 @@ public final class BenchCommand implements Callable<Integer> {
         if (limit != null && limit < 1) {
             throw new RsdException("--limit must be >= 1, got " + limit);
         }
-        if (jsonOut != null && !jsonOut.equals("-") && overwritesInput(Path.of(jsonOut))) {
-            throw new RsdException("--json " + jsonOut + " would overwrite an input file");
+        if (jsonOut != null && !jsonOut.equals("-")) {
+            OutputPath.check("--json", Path.of(jsonOut), dataset, modelOptions.model, modelOptions.draftModel);
         }
-        if (html != null && overwritesInput(html)) {
-            throw new RsdException("--html " + html + " would overwrite an input file");
+        if (html != null) {
+            OutputPath.check("--html", html, dataset, modelOptions.model, modelOptions.draftModel);
         }
         List<Problem> problems = dataset == null ? Datasets.builtin() : Datasets.load(dataset);
         if (limit != null && limit < problems.size()) {
@@ -172,15 +172,6 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-    }
-
-    private boolean overwritesInput(Path out) throws IOException {
-        for (Path in : new Path[] {dataset, modelOptions.model, modelOptions.draftModel}) {
-            if (in != null && Files.exists(in) && Files.exists(out) && Files.isSameFile(in, out)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private List<String> chooseModes(ModeResources res) {

@@ -70,6 +70,9 @@ public final class BenchEngineCommand implements Callable<Integer> {
         if (repeats < 1 || position < 1) {
             throw new RsdException("--repeats and --position must be at least 1");
         }
+        if (json != null && !json.equals("-")) {
+            OutputPath.check("--json", Path.of(json), model, project);
+        }
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         JsonNode benchDoc = project == null ? null : readBench(project);

@@ -131,11 +131,7 @@ public final class GenerateCommand implements Callable<Integer> {
     private void validate() {
         sampling.settings(maxTokens, stops); // checks the values before any model is loaded
         if (trace != null) {
-            for (Path input : new Path[] {modelOptions.model, modelOptions.draftModel, prompt.file}) {
-                if (input != null && SameFile.same(trace, input)) {
-                    throw new RsdException("--trace " + trace + " would overwrite the input file " + input);
-                }
-            }
+            OutputPath.check("--trace", trace, modelOptions.model, modelOptions.draftModel, prompt.file);
         }
     }
 
@@ -145,10 +141,10 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         try {
             return Files.readString(prompt.file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new RsdException("--prompt-file " + prompt.file + ": no such file");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new RsdException("--prompt-file " + prompt.file + ": not UTF-8 text (convert it, e.g. with iconv -t UTF-8)");
         } catch (IOException e) {
-            throw new RsdException("--prompt-file " + prompt.file + ": cannot read it as UTF-8 text (" + e.getMessage() + ")");
+            throw new RsdException("--prompt-file " + prompt.file + ": cannot read it (" + RsdException.reason(e) + ")");
         }
     }
 

@@ -34,7 +34,13 @@ final class Models implements AutoCloseable {
     }
 
     private LoadedModel open(Path path, String what, String option) {
-        if (!Files.isRegularFile(path)) {
+        if (Files.isDirectory(path)) {
+            throw new RsdException(what + " " + path + " is a folder, not a model file (pass " + option + " FILE.gguf)");
+        }
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            throw new RsdException(what + " " + path + " is not a regular file (pass " + option + " FILE.gguf)");
+        }
+        if (!Files.exists(path)) {
             throw new RsdException(what + " file " + path + " not found (pass " + option + " FILE"
                     + (path.startsWith("models") ? "; the embedded models are built by the training scripts" : "") + ")");
         }

@@ -45,9 +45,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             case "Q4_0" -> GgmlType.Q4_0;
             default -> throw new RsdException("--type " + type + ": supported types are Q8_0 and Q4_0");
         };
-        if (in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize()) || (Files.exists(out) && Files.isSameFile(in, out))) {
-            throw new RsdException(out + ": OUT is the input file; choose another output path");
-        }
+        OutputPath.check(null, out, in);
         Path tmp = out.resolveSibling(out.getFileName() + ".part");
         PercentProgress progress = new PercentProgress(spec.commandLine().getErr(), "quantize", Terminal.interactive());
         try (GgufFile g = GgufFile.open(in)) {
@@ -78,7 +76,8 @@ public final class QuantizeCommand implements Callable<Integer> {
                     progress.update(done, total, t.name());
                 }
             }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+            // An atomic rename replaces a file but never a folder (one may have appeared since the check).
+            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
             progress.finish();
         } catch (RuntimeException | IOException e) {
             Files.deleteIfExists(tmp);

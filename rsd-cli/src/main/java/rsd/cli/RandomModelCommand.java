@@ -62,6 +62,7 @@ public final class RandomModelCommand implements Callable<Integer> {
         if (t.blockSize > 1 && (s.dim() % t.blockSize != 0 || s.ffnDim() % t.blockSize != 0)) {
             throw new RsdException("--type " + t + " needs rows that are multiples of " + t.blockSize + "; preset " + preset + " has dim " + s.dim());
         }
+        OutputPath.check(null, out);
         s = s.withTypes(t, embedding).withSeed(seed);
         if (mix) {
             s = s.withMediumMix(t);

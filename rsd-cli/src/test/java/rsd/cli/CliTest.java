@@ -269,7 +269,7 @@ class CliTest {
         assertThat(badTopP.err()).contains("--top-p must be in (0, 1], got 0.0");
         Outcome clobber = run(bench(), "--model", model.toString(), "--json", model.toString(), "--limit", "1");
         assertThat(clobber.code()).isEqualTo(2);
-        assertThat(clobber.err()).contains("would overwrite an input file");
+        assertThat(clobber.err()).contains("would overwrite the input file");
         Outcome noRepeat = run(bench(), "--model", model.toString(), "--repeat", "0", "--limit", "1");
         assertThat(noRepeat.code()).isEqualTo(2);
         assertThat(noRepeat.err()).contains("--repeat must be >= 1, got 0");

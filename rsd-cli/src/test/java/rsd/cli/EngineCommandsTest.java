@@ -87,7 +87,7 @@ class EngineCommandsTest {
         long before = in.toFile().length();
         Run same = rsd("quantize", in.toString(), in.toString(), "--type", "Q4_0");
         assertThat(same.code()).isEqualTo(2);
-        assertThat(same.err()).contains("OUT is the input file");
+        assertThat(same.err()).contains("would overwrite the input file");
         assertThat(in.toFile().length()).isEqualTo(before);
         Run bad = rsd("quantize", in.toString(), dir.resolve("x.gguf").toString(), "--type", "Q5_K");
         assertThat(bad.code()).isEqualTo(2);

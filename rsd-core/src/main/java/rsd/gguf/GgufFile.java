@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -161,6 +162,13 @@ public final class GgufFile implements AutoCloseable {
 
     /** Opens and maps a GGUF file. Any problem (missing, unreadable, damaged) is an RsdException. */
     public static GgufFile open(Path path) {
+        // Only a regular file is a model: opening a FIFO waits for a writer, a device never ends.
+        if (Files.isDirectory(path)) {
+            throw new RsdException(path + ": is a folder, not a GGUF file");
+        }
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            throw new RsdException(path + ": not a regular file (a FIFO, device or socket?), so not a GGUF file");
+        }
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
@@ -171,7 +179,7 @@ public final class GgufFile implements AutoCloseable {
             throw new RsdException(path + ": no such file");
         } catch (IOException e) {
             arena.close();
-            throw new RsdException(path + ": cannot read (" + e.getMessage() + ")");
+            throw new RsdException(path + ": cannot read (" + RsdException.reason(e) + ")");
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -374,6 +382,29 @@ public final class GgufFile implements AutoCloseable {
             return new String(b, StandardCharsets.UTF_8);
         }
 
+        /** n strings kept as their bytes: the lengths are checked one by one, then the run is copied once. */
+        GgufArray strings(String key, int n) {
+            long start = pos;
+            int[] starts = new int[n + 1];
+            String what = "metadata '" + key + "'"; // once, not a string per element
+            for (int i = 0; i < n; i++) {
+                long at = pos - start;
+                if (at > Integer.MAX_VALUE - 16) {
+                    throw bad("array '" + key + "' is too large (more than 2 GB of strings)");
+                }
+                starts[i] = (int) at;
+                long len = i64();
+                need(len, what);
+                pos += len;
+            }
+            long total = pos - start;
+            if (total > Integer.MAX_VALUE - 16) {
+                throw bad("array '" + key + "' is too large (more than 2 GB of strings)");
+            }
+            starts[n] = (int) total;
+            return new GgufArray(file.asSlice(start, total).toArray(ValueLayout.JAVA_BYTE), starts);
+        }
+
         GgufValueType valueType(String what) {
             int id = i32();
             GgufValueType t = GgufValueType.byId(Integer.toUnsignedLong(id));
@@ -414,6 +445,27 @@ public final class GgufFile implements AutoCloseable {
                     if (n < 0 || n > (file.byteSize() - pos) / elem.minBytes || n > Integer.MAX_VALUE - 16) {
                         throw bad("truncated file (array '" + key + "' claims " + Long.toUnsignedString(n) + " elements)");
                     }
+                    if (elem == GgufValueType.STRING) {
+                        return strings(key, (int) n);
+                    }
+                    if (elem != GgufValueType.ARRAY) {
+                        long bytes = n * elem.minBytes; // fits: n is at most the remaining bytes / minBytes
+                        need(bytes, "array '" + key + "'");
+                        if (bytes > Integer.MAX_VALUE - 16) {
+                            throw bad("array '" + key + "' is too large (" + bytes + " bytes)");
+                        }
+                        byte[] b = file.asSlice(pos, bytes).toArray(ValueLayout.JAVA_BYTE);
+                        if (elem == GgufValueType.BOOL) {
+                            for (byte x : b) {
+                                if (x != 0 && x != 1) {
+                                    throw bad("metadata '" + key + "' has invalid boolean byte " + x);
+                                }
+                            }
+                        }
+                        pos += bytes;
+                        return new GgufArray(elem, b, (int) n);
+                    }
+                    // Arrays of arrays are rare and small: a list of lists, each at least 12 bytes of file.
                     List<Object> list = new ArrayList<>((int) n);
                     for (long i = 0; i < n; i++) {
                         list.add(value(elem, key, depth + 1));

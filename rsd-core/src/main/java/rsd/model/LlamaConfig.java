@@ -23,7 +23,9 @@ public record LlamaConfig(int dim, int layers, int heads, int kvHeads, int headD
 
     public LlamaConfig {
         if (dim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || headDim <= 0 || ffnDim <= 0 || vocabSize <= 0 || contextLength <= 0) {
-            throw new IllegalArgumentException("non-positive size in " + this);
+            // (not "this": a compact constructor's fields are still all zero here)
+            throw new IllegalArgumentException("non-positive size: dim " + dim + ", layers " + layers + ", heads " + heads + ", kv heads "
+                    + kvHeads + ", head dim " + headDim + ", ffn " + ffnDim + ", vocab " + vocabSize + ", context " + contextLength);
         }
         if (heads % kvHeads != 0) {
             throw new IllegalArgumentException("heads " + heads + " not a multiple of kv heads " + kvHeads);
@@ -77,6 +79,12 @@ public record LlamaConfig(int dim, int layers, int heads, int kvHeads, int headD
         int layers = g.getInt("llama.block_count");
         int ffn = g.getInt("llama.feed_forward_length");
         int ctx = g.getInt("llama.context_length", 4096);
+        for (var size : java.util.Map.of("llama.block_count", layers, "llama.feed_forward_length", ffn, "llama.context_length", ctx,
+                "llama.attention.key_length", headDim).entrySet()) {
+            if (size.getValue() <= 0) {
+                throw new RsdException(g.path() + ": metadata '" + size.getKey() + "' must be positive, got " + size.getValue());
+            }
+        }
         float theta = (float) g.getDouble("llama.rope.freq_base", 10000.0);
         float eps = (float) g.getDouble("llama.attention.layer_norm_rms_epsilon", 1e-5);
         try {

@@ -1,10 +1,12 @@
 package rsd.gguf;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +17,51 @@ import rsd.error.RsdException;
 class GgufHostileTest {
     @TempDir
     Path dir;
+
+    /** Bytes this thread allocates while opening f and reading its metadata's size. */
+    private static long heapBytesToOpen(Path f) {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        try (GgufFile g = GgufFile.open(f)) {
+            assertThat(g.metadata()).hasSize(1);
+        }
+        return threads.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    @Test
+    void aHugeNumberArrayTakesNoMoreHeapThanItsBytes() throws IOException {
+        int n = 16 << 20;
+        byte[] file = RawGguf.header(0, 1).string("big").u32(GgufValueType.ARRAY.id).u32(GgufValueType.UINT8.id).u64(n)
+                .put(new byte[n]).bytes();
+        file[file.length - 1] = (byte) 200;
+        Path f = Files.write(dir.resolve("u8.gguf"), file);
+        // one boxed value and one reference per element would be about 20 bytes of heap per byte of file
+        assertThat(heapBytesToOpen(f)).isLessThan(2L * n);
+        try (GgufFile g = GgufFile.open(f)) {
+            List<?> big = g.getList("big");
+            assertThat(big).hasSize(n);
+            assertThat(big.get(0)).isEqualTo(0);
+            assertThat(big.get(n - 1)).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aHugeStringArrayTakesNoMoreHeapThanTwiceItsBytes() throws IOException {
+        int n = 2 << 20;
+        RawGguf raw = RawGguf.header(0, 1).string("big").u32(GgufValueType.ARRAY.id).u32(GgufValueType.STRING.id).u64(n);
+        for (int i = 0; i < n; i++) {
+            raw.string(i == n - 1 ? "last" : "");
+        }
+        byte[] file = raw.bytes();
+        Path f = Files.write(dir.resolve("strings.gguf"), file);
+        assertThat(heapBytesToOpen(f)).isLessThan(2L * file.length);
+        try (GgufFile g = GgufFile.open(f)) {
+            List<?> big = g.getList("big");
+            assertThat(big).hasSize(n);
+            assertThat(big.get(0)).isEqualTo("");
+            assertThat(big.get(n - 1)).isEqualTo("last");
+        }
+    }
 
     @Test
     void tensorWhoseEndWrapsPastTwoToTheSixtyFourIsRefused() throws IOException {
