@@ -1,46 +1,75 @@
 #!/usr/bin/env bash
-# Reproduces the shipped models: corpus -> vocabulary -> token files -> training (target + draft)
-# -> GGUF export. Resumable: finished steps are skipped, training resumes from its checkpoints.
+# Builds the corpus from nothing and continues training the shipped models on it, then exports them.
+# Resumable: finished steps are skipped, training resumes from its checkpoints.
 #
-#   train/build.sh            everything (training runs in the foreground until its schedule ends)
-#   train/build.sh export     export the latest checkpoints to train/out/*.gguf (+ self-check)
+#   train/build.sh            everything: packages -> corpus -> token files -> train (both phases) -> export
+#   train/build.sh data       packages -> corpus -> vocabulary and start weights from models/*.gguf -> token files
+#   train/build.sh train      the two training phases (resumes; run it in the background, see docs/training.md)
+#   train/build.sh export     export the checkpoints to train/out/*.gguf (+ self-check)
 #   train/build.sh eval       held-out loss / top-1 of both checkpoints -> train/out/eval.json
-#   train/build.sh samples    greedy completions of the model-card prompts -> train/out/samples-*.md
+#   train/build.sh quality    generation quality of the exported target on the Java engine -> train/out/quality.json
 #
-# Needs Debian's /usr/bin/python3 with python3-torch, python3-numpy and python3-regex, and the
-# jtokkit jar in ~/.m2 (cl100k_base ranks). Everything generated stays in train/data and
-# train/out (git-ignored).
+# Training state (checkpoints, train.log) lives in $RSD_TRAIN_STATE (default train/out/state); the
+# phase-1 models that were shipped are copied to $RSD_TRAIN_STATE/phase1/ when phase 1 ends.
+# The vocabulary and the start weights come from the shipped GGUFs (models/), so training continues
+# from them with exactly their token ids; docs/training.md explains how those were trained from scratch.
+#
+# Needs Debian (apt-get, run as root for the packages), /usr/bin/python3 with python3-torch,
+# python3-numpy and python3-regex, and the jtokkit jar in ~/.m2 (cl100k_base ranks; any Maven build
+# of rsd fetches it). Everything generated stays in train/data and train/out (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=/usr/bin/python3
-TYPE=${RSD_GGUF_TYPE:-f16}
+TYPE=${RSD_GGUF_TYPE:-q8_0}
+STATE=${RSD_TRAIN_STATE:-out/state}
+export OMP_WAIT_POLICY=PASSIVE
+
+packages() {
+  local missing=()
+  for p in python3-torch python3-numpy python3-regex \
+      $($PY -c 'import corpus; print(" ".join(corpus.DEBIAN_PACKAGES))'); do  # corpus.py: stdlib only
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "build.sh: installing ${missing[*]}" >&2
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+}
+
+data() {
+  packages
+  $PY -m unittest -q test_bpe
+  [ -f data/corpus/train.jsonl ] || $PY corpus.py
+  mkdir -p out "$STATE/init"
+  [ -f out/vocab.json ] || $PY gguf_to_ckpt.py ../models/rsd-code.gguf "$STATE/init/target.pt" --vocab-out out/vocab.json
+  [ -f "$STATE/init/target.pt" ] || $PY gguf_to_ckpt.py ../models/rsd-code.gguf "$STATE/init/target.pt"
+  [ -f "$STATE/init/draft.pt" ] || $PY gguf_to_ckpt.py ../models/rsd-code-draft.gguf "$STATE/init/draft.pt"
+  [ -f data/train.bin ] || $PY pretokenize.py
+}
+
+# Both phases train target and draft on the same batches: 512-token windows, 2 per step, 30 % of the
+# rows from the function samples. Phase 1 is a short cosine from the shipped weights (what was
+# shipped); phase 2 a warm restart into one pass over the corpus (about 17 h on a 2-core CPU).
+COMMON=(--models target,draft --out "$STATE" --init "$STATE/init" --seq 512 --batch 2
+        --mix data/functions-train.bin:0.3 --eval-minutes 15 --pid-file "${RSD_TRAIN_PID:-$STATE/train.pid}")
+train() {
+  $PY train.py "${COMMON[@]}" --phase p1 --schedule-tokens 1843200 --lr-scale 0.33 --warmup 60
+  mkdir -p "$STATE/phase1"
+  [ -f "$STATE/phase1/target.pt" ] || cp "$STATE/target.pt" "$STATE/draft.pt" "$STATE/phase1/"
+  $PY train.py "${COMMON[@]}" --phase p2 --schedule-tokens 36000000 --lr-scale 0.33 --warmup 100
+}
 
 export_models() {
-  $PY export_gguf.py --ckpt out/target.pt --out out/rsd-code.gguf --name rsd-code --type "$TYPE"
-  $PY export_gguf.py --ckpt out/draft.pt --out out/rsd-code-draft.gguf --name rsd-code-draft --type "$TYPE"
+  $PY export_gguf.py --ckpt "${1:-$STATE}/target.pt" --out out/rsd-code.gguf --name rsd-code --type "$TYPE"
+  $PY export_gguf.py --ckpt "${1:-$STATE}/draft.pt" --out out/rsd-code-draft.gguf --name rsd-code-draft --type "$TYPE"
 }
 
 case "${1:-all}" in
-  export) export_models; exit 0 ;;
-  eval) $PY evaluate.py out/target.pt out/draft.pt --json out/eval.json; exit 0 ;;
-  samples)
-    $PY samples.py out/target.pt --markdown out/samples-target.md
-    $PY samples.py out/draft.pt --markdown out/samples-draft.md
-    exit 0 ;;
-  all) ;;
-  *) echo "usage: train/build.sh [all|export|eval|samples]" >&2; exit 2 ;;
+  data) data ;;
+  train) train ;;
+  export) export_models "${2:-}" ;;
+  eval) $PY evaluate.py "$STATE/target.pt" "$STATE/draft.pt" --json out/eval.json ;;
+  quality) $PY quality.py --gguf out/rsd-code.gguf --json out/quality.json ;;
+  all) data; train; export_models ;;
+  *) echo "usage: train/build.sh [all|data|train|export [STATE_DIR]|eval|quality]" >&2; exit 2 ;;
 esac
-
-$PY -m unittest -q test_bpe
-[ -f data/corpus/train.jsonl ] || $PY corpus.py
-[ -f out/vocab.json ] || $PY vocab.py
-[ -f data/train.bin ] || $PY pretokenize.py
-# The shipped models' schedule history, phase by phase (each phase resumes from the checkpoints and
-# stops at its step; rerunning skips finished phases): see docs/training.md.
-export OMP_WAIT_POLICY=PASSIVE
-$PY train.py --models target,draft --seq 256 --batch 4 --warmup 30 --epochs 1 --max-steps 1149
-$PY train.py --models target,draft --seq 256 --batch 4 --warmup 30 --epochs 0.7
-$PY train.py --models target,draft --seq 1024 --batch 1 --warmup 30 --epochs 2.0 --max-steps 4091
-$PY train.py --models target,draft --seq 1024 --batch 1 --warmup 30 --epochs 1.75 --max-steps 8104
-$PY train.py --models target,draft --seq 1024 --batch 1 --warmup 30 --epochs 2.6
-export_models

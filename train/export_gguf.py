@@ -343,7 +343,7 @@ def main():
     args = ap.parse_args()
     import torch
     torch.set_num_threads(1)
-    state = torch.load(args.ckpt)
+    state = torch.load(args.ckpt, map_location="cpu")
     cfg = state["config"]
     name = args.name or os.path.splitext(os.path.basename(args.out))[0]
     write_gguf(args.out, cfg, tensors_from_state(state["model"], cfg["n_layers"]), args.vocab, name, args.type)

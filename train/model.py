@@ -145,7 +145,7 @@ class Llama(nn.Module):
         t = tokens.shape[1]
         cos, sin = rope_tables(self.cfg, start + t, tokens.device)
         cos, sin = cos[start:], sin[start:]
-        mask = torch.full((t, start + t), float("-inf")).triu(start + 1)
+        mask = torch.full((t, start + t), float("-inf"), device=tokens.device).triu(start + 1)
         x = self.tok_embeddings(tokens)
         for i, layer in enumerate(self.layers):
             x = layer(x, cos, sin, mask, None if caches is None else caches[i])
@@ -162,7 +162,7 @@ def from_state(state):
 
 def load_for_inference(path):
     """A checkpoint file written by train.py, as (model in eval mode, the checkpoint dict)."""
-    state = torch.load(path)
+    state = torch.load(path, map_location="cpu")
     m = from_state(state)
     m.eval()
     return m, state
