@@ -7,6 +7,7 @@
 #   train/build.sh train      the two training phases (resumes; run it in the background, see docs/training.md)
 #   train/build.sh export     export the checkpoints to train/out/*.gguf (+ self-check)
 #   train/build.sh eval       held-out loss / top-1 of both checkpoints -> train/out/eval.json
+#   train/build.sh samples    greedy completions of the model-card prompts -> train/out/samples-*.md
 #   train/build.sh quality    generation quality of the exported target on the Java engine -> train/out/quality.json
 #
 # Training state (checkpoints, train.log) lives in $RSD_TRAIN_STATE (default train/out/state); the
@@ -69,7 +70,10 @@ case "${1:-all}" in
   train) train ;;
   export) export_models "${2:-}" ;;
   eval) $PY evaluate.py "$STATE/target.pt" "$STATE/draft.pt" --json out/eval.json ;;
+  samples)
+    $PY samples.py "$STATE/target.pt" --markdown out/samples-target.md
+    $PY samples.py "$STATE/draft.pt" --markdown out/samples-draft.md ;;
   quality) $PY quality.py --gguf out/rsd-code.gguf --json out/quality.json ;;
   all) data; train; export_models ;;
-  *) echo "usage: train/build.sh [all|data|train|export [STATE_DIR]|eval|quality]" >&2; exit 2 ;;
+  *) echo "usage: train/build.sh [all|data|train|export [STATE_DIR]|eval|samples|quality]" >&2; exit 2 ;;
 esac

@@ -23,19 +23,21 @@ import torch
 import torch.nn.functional as F
 
 import model as model_mod
+import train
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def evaluate(ckpt_path, data, seq, windows, batch=4):
     m, state = model_mod.load_for_inference(ckpt_path)
+    bf16 = train.pick_dtype(torch.device("cpu")) == "bf16"  # bf16 is slower than fp32 without AVX-512-BF16
     starts = np.linspace(0, len(data) - seq - 2, windows).astype(np.int64)
     loss_sum, correct, n = 0.0, 0, 0
     t0 = time.time()
     with torch.no_grad():
         for i in range(0, len(starts), batch):
             x = torch.from_numpy(np.stack([data[s:s + seq + 1] for s in starts[i:i + batch]]).astype(np.int64))
-            with torch.autocast("cpu", dtype=torch.bfloat16):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 logits = m(x[:, :-1])
             logits = logits.float()
             y = x[:, 1:]
