@@ -18,6 +18,7 @@ import rsd.error.RsdException;
             BenchCommand.class,
             MinePatternsCommand.class,
             ReplayCommand.class,
+            IndexCommand.class,
             AnalyzeCommand.class,
             PerplexityCommand.class,
             ServeCommand.class,

@@ -78,6 +78,12 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--gamma", defaultValue = "4", description = "longest guess of the single-source modes (default: ${DEFAULT-VALUE})")
     int gamma;
 
+    @Option(names = "--datastore", paramLabel = "FILE",
+            description = "code datastore made by rsd index: a source of auto, and the mode 'datastore' alone")
+    Path datastore;
+
+    private rsd.draft.datastore.Datastore store;
+
     @Override
     public Integer call() {
         if ((dataset == null) == (corpus == null)) {
@@ -91,10 +97,24 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         CostModel cost = costModel == null ? CostModel.parseCurve(costCurve, "--cost-curve") : calibrate();
         Tokenizer tokenizer = ModelTokenizer.load(model);
+        store = IndexCommand.open(datastore, tokenizer);
+        try {
+            return replay(tokenizer, cost);
+        } finally {
+            if (store != null) {
+                store.close();
+            }
+        }
+    }
+
+    private Integer replay(Tokenizer tokenizer, CostModel cost) {
         List<int[][]> items = dataset != null ? fromDataset(tokenizer) : fromCorpus(tokenizer);
         PrintWriter out = spec.commandLine().getOut();
         long tokens = items.stream().mapToLong(i -> i[1].length).sum();
         out.printf(Locale.ROOT, "rsd replay: %d items, %d continuation tokens, cost curve %s%n", items.size(), tokens, cost.describe());
+        if (store != null) {
+            out.printf(Locale.ROOT, "datastore %s: %d files, %d tokens%n", datastore, store.fileCount(), store.tokenCount());
+        }
         out.printf(Locale.ROOT, "%-9s %9s %9s %8s %10s %10s %10s%n", "mode", "tokens", "forwards", "tok/fwd", "saved/100",
                 "verif/fwd", "projected");
         List<String> ruleLines = new ArrayList<>();
@@ -135,14 +155,23 @@ public final class ReplayCommand implements Callable<Integer> {
             case "lookup" -> new FirstMatchSpeculator(List.of(new LookupDrafter()), gamma);
             case "patterns" -> new FirstMatchSpeculator(List.of(new PatternDrafter()), gamma);
             case "indent" -> new FirstMatchSpeculator(List.of(new IndentDrafter(tokenizer)), gamma);
+            case "datastore" -> {
+                if (store == null) {
+                    throw new RsdException("--modes: mode 'datastore' needs --datastore FILE");
+                }
+                yield new FirstMatchSpeculator(List.of(new rsd.draft.datastore.DatastoreDrafter(store)), gamma);
+            }
             case "auto" -> {
                 List<Drafter> sources = new ArrayList<>(Rules.all());
                 sources.add(new IndentDrafter(tokenizer));
                 sources.add(new LookupDrafter());
                 sources.add(new PatternDrafter());
+                if (store != null) {
+                    sources.add(new rsd.draft.datastore.DatastoreDrafter(store));
+                }
                 yield new AutoSpeculator(sources, cost);
             }
-            default -> throw new RsdException("--modes: unknown mode '" + mode + "'; replayable: rules, lookup, patterns, indent, auto");
+            default -> throw new RsdException("--modes: unknown mode '" + mode + "'; replayable: rules, lookup, patterns, indent, auto, datastore");
         };
     }
 
