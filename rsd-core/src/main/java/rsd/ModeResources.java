@@ -1,6 +1,7 @@
 package rsd;
 
 import java.util.function.Supplier;
+import rsd.draft.datastore.Datastore;
 import rsd.error.RsdException;
 import rsd.model.LanguageModel;
 import rsd.tokenizer.Tokenizer;
@@ -9,10 +10,11 @@ import rsd.tokenizer.Tokenizer;
  * What modes can be built from: the target model and its tokenizer, the longest guess a step may verify
  * ({@code gamma}), the draft model's confidence floor ({@code draftPMin}: it stops drafting before a
  * token it gives less probability than this, as llama.cpp's {@code p_min}; 0 = always gamma tokens), and
- * a draft model (loaded on first use; null when there is none).
+ * a draft model (loaded on first use; null when there is none), and a code datastore that {@code auto} drafts
+ * from (null when there is none; its owner closes it).
  */
 public record ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, double draftPMin,
-                            Supplier<LanguageModel> draftModel) {
+                            Supplier<LanguageModel> draftModel, Datastore datastore) {
     public static final int DEFAULT_GAMMA = 4;
     public static final double DEFAULT_DRAFT_P_MIN = 0.0;
 
@@ -28,6 +30,11 @@ public record ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma,
         if (!(draftPMin >= 0 && draftPMin < 1)) {
             throw new rsd.error.RsdException("draft p-min must be in [0, 1), got " + draftPMin);
         }
+    }
+
+    public ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, double draftPMin,
+                         Supplier<LanguageModel> draftModel) {
+        this(model, tokenizer, gamma, draftPMin, draftModel, null);
     }
 
     public ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, Supplier<LanguageModel> draftModel) {

@@ -14,6 +14,7 @@ import rsd.draft.FirstMatchSpeculator;
 import rsd.draft.IndentDrafter;
 import rsd.draft.LookupDrafter;
 import rsd.draft.PatternDrafter;
+import rsd.draft.datastore.DatastoreDrafter;
 import rsd.draft.rules.Rules;
 import rsd.error.RsdException;
 import rsd.model.LanguageModel;
@@ -27,7 +28,7 @@ public final class Modes {
     public static final String STANDARD = "standard";
     public static final String INDENT = "indent";
     public static final String DRAFT = "draft";
-    /** Cost-aware: all rules, lookup, patterns and indent as one token tree, sized by the cost curve. */
+    /** Cost-aware: all rules, lookup, patterns, indent (and a code datastore when given) as one token tree, sized by the cost curve. */
     public static final String AUTO = "auto";
     /** Ablation: the rules only (first rule with a guess, up to gamma tokens). */
     public static final String RULES = "rules";
@@ -70,6 +71,9 @@ public final class Modes {
         sources.add(new IndentDrafter(res.tokenizer()));
         sources.add(new LookupDrafter());
         sources.add(new PatternDrafter());
+        if (res.datastore() != null) {
+            sources.add(new DatastoreDrafter(res.datastore()));
+        }
         return sources;
     }
 

@@ -10,6 +10,7 @@ import rsd.decode.GenerationResult;
 import rsd.decode.GenerationSettings;
 import rsd.decode.Prompts;
 import rsd.decode.TokenListener;
+import rsd.draft.datastore.Datastore;
 import rsd.error.RsdException;
 import rsd.metrics.RuleStats;
 import rsd.model.LanguageModel;
@@ -48,6 +49,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
     private final boolean ownsModels;
     private final String speculativeMode;
     private final ModeResources resources;
+    private final Datastore datastore;
     private final long seed;
     private final Map<String, Decoder> decoders = new HashMap<>();
 
@@ -90,7 +92,18 @@ public final class SpeculativeDecoding implements AutoCloseable {
         this.speculativeMode = b.speculativeMode;
         this.seed = b.seed;
         Supplier<LanguageModel> draftSupplier = d == null ? null : d::model;
-        this.resources = new ModeResources(t.model(), t.tokenizer(), b.gamma, b.draftPMin, draftSupplier);
+        try {
+            this.datastore = b.datastore == null ? null : Datastore.open(b.datastore, t.tokenizer());
+        } catch (RuntimeException e) {
+            if (ownsModels) {
+                t.close();
+                if (d != null) {
+                    d.close();
+                }
+            }
+            throw e;
+        }
+        this.resources = new ModeResources(t.model(), t.tokenizer(), b.gamma, b.draftPMin, draftSupplier, datastore);
         if (!Modes.available(resources).contains(speculativeMode)) {
             close();
             throw new RsdException("mode '" + speculativeMode + "' is not available; available: "
@@ -144,6 +157,9 @@ public final class SpeculativeDecoding implements AutoCloseable {
     @Override
     public synchronized void close() {
         decoders.values().forEach(Decoder::close);
+        if (datastore != null) {
+            datastore.close();
+        }
         decoders.clear();
         if (ownsModels) {
             if (draft != null) {
@@ -165,6 +181,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
         private int threads = Runtime.getRuntime().availableProcessors();
         private int contextLength = 4096;
         private long seed;
+        private Path datastore;
 
         public Builder model(Path path) {
             this.model = path;
@@ -215,6 +232,15 @@ public final class SpeculativeDecoding implements AutoCloseable {
         /** Seed for sampling (temperature > 0); the same seed gives the same output. */
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * A code datastore made by {@code rsd index} with the model's tokenizer: mode auto drafts from it too.
+         * A missing, damaged or foreign file is an {@link RsdException} when building.
+         */
+        public Builder datastore(Path file) {
+            this.datastore = file;
             return this;
         }
 

@@ -43,6 +43,10 @@ public final class IndexCommand implements Callable<Integer> {
             description = "file name endings indexed (default: ${DEFAULT-VALUE})")
     List<String> extensions;
 
+    @Option(names = "--skip-held-out",
+            description = "leave out the files rsd replay --corpus replays (crc32(path relative to DIR) % 20 == 0), so its windows stay unseen")
+    boolean skipHeldOut;
+
     @Parameters(arity = "1..*", paramLabel = "DIR", description = "folders searched for code files")
     List<Path> dirs;
 
@@ -65,6 +69,9 @@ public final class IndexCommand implements Callable<Integer> {
         for (Path d : dirs) {
             try (Stream<Path> walk = Files.walk(d)) {
                 for (Path p : walk.filter(Files::isRegularFile).filter(this::wanted).sorted().toList()) {
+                    if (skipHeldOut && rsd.draft.PatternMiner.heldOut(d.relativize(p).toString().replace('\\', '/'))) {
+                        continue;
+                    }
                     files.add(p);
                     bytes += Files.size(p);
                 }

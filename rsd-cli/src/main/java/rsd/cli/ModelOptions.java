@@ -21,6 +21,10 @@ final class ModelOptions {
             description = "mode 'draft': stop drafting before a token the draft model gives less than P (llama.cpp's p_min; 0 = always --gamma tokens; default: ${DEFAULT-VALUE})")
     double draftPMin = ModeResources.DEFAULT_DRAFT_P_MIN;
 
+    @Option(names = "--datastore", paramLabel = "FILE",
+            description = "code datastore made by rsd index with this model's tokenizer: a drafting source of mode auto")
+    Path datastore;
+
     @Option(names = "--threads", paramLabel = "N", description = "compute threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 

@@ -14,6 +14,7 @@ final class Models implements AutoCloseable {
     private final ModelOptions options;
     private final ModelOpener opener;
     private LoadedModel draft;
+    private final rsd.draft.datastore.Datastore datastore;
 
     Models(ModelOptions options, ModelOpener opener) {
         this.options = options;
@@ -31,6 +32,12 @@ final class Models implements AutoCloseable {
             throw new RsdException("--draft-p-min must be in [0, 1), got " + options.draftPMin);
         }
         this.target = open(options.model, "model", "--model");
+        try {
+            this.datastore = IndexCommand.open(options.datastore, target.tokenizer());
+        } catch (RuntimeException e) {
+            target.close();
+            throw e;
+        }
     }
 
     private LoadedModel open(Path path, String what, String option) {
@@ -50,7 +57,7 @@ final class Models implements AutoCloseable {
     /** Resources for the mode registry; the draft model is offered only when its file exists. */
     ModeResources resources() {
         Supplier<LanguageModel> draftSupplier = Files.isRegularFile(options.draftModel) ? this::draftModel : null;
-        return new ModeResources(target.model(), target.tokenizer(), options.gamma, options.draftPMin, draftSupplier);
+        return new ModeResources(target.model(), target.tokenizer(), options.gamma, options.draftPMin, draftSupplier, datastore);
     }
 
     private LanguageModel draftModel() {
@@ -72,6 +79,9 @@ final class Models implements AutoCloseable {
     public void close() {
         if (draft != null) {
             draft.close();
+        }
+        if (datastore != null) {
+            datastore.close();
         }
         target.close();
     }

@@ -232,8 +232,14 @@ public final class Datastore implements AutoCloseable {
         return good + 1;
     }
 
+    private boolean closed;
+
+    /** Unmaps the file; later calls do nothing. Nothing may read the store afterwards. */
     @Override
-    public void close() {
-        arena.close();
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            arena.close();
+        }
     }
 }
