@@ -87,7 +87,7 @@ class IndexCommandTest {
         rsd.model.RandomLlama.Spec t = TestModels.tiny();
         Path foreignModel = TestModels.writeRandomLlama(Files.createDirectories(dir.resolve("other")),
                 new rsd.model.RandomLlama.Spec(t.dim(), t.layers(), t.heads(), t.kvHeads(), t.ffnDim(), t.vocabSize() + 8,
-                        t.contextLength(), t.ropeTheta(), t.matrixType(), t.embeddingType(), t.tiedEmbeddings(), t.ropeFreqs(), t.seed()),
+                        t.contextLength(), t.ropeTheta(), t.matrixType(), t.embeddingType(), t.tiedEmbeddings(), t.ropeFreqs(), t.seed(), t.mediumMix()),
                 Map.of());
         for (String[] bad : new String[][] {
             {"--model", model.toString(), "--datastore", dir.resolve("missing.rsdidx").toString()},
