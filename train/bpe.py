@@ -11,7 +11,7 @@ import os
 
 import regex
 
-# Llama 3's pre-tokenizer (GGUF tokenizer.ggml.pre = llama-bpe), see DESIGN.md section 4.
+# Llama 3's pre-tokenizer (GGUF tokenizer.ggml.pre = llama-bpe).
 PRETOKENIZE = regex.compile(
     r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
     r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")

@@ -1,6 +1,7 @@
 package rsd;
 
 import java.util.function.Supplier;
+import rsd.draft.CostModel;
 import rsd.draft.datastore.Datastore;
 import rsd.error.RsdException;
 import rsd.model.LanguageModel;
@@ -10,11 +11,14 @@ import rsd.tokenizer.Tokenizer;
  * What modes can be built from: the target model and its tokenizer, the longest guess a step may verify
  * ({@code gamma}), the draft model's confidence floor ({@code draftPMin}: it stops drafting before a
  * token it gives less probability than this, as llama.cpp's {@code p_min}; 0 = always gamma tokens), and
- * a draft model (loaded on first use; null when there is none), and a code datastore that {@code auto} drafts
- * from (null when there is none; its owner closes it).
+ * a draft model (loaded on first use; null when there is none), the target's forward cost curve for
+ * mode auto (asked for on first use; whoever opened the model knows its file and where to report a
+ * calibration), and a code datastore that {@code auto} drafts from (null when there is none; its owner
+ * closes it).
  */
 public record ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, double draftPMin,
-                            Supplier<LanguageModel> draftModel, Datastore datastore) {
+                            Supplier<LanguageModel> draftModel, Supplier<CostModel> costModel,
+                            Datastore datastore) {
     public static final int DEFAULT_GAMMA = 4;
     public static final double DEFAULT_DRAFT_P_MIN = 0.0;
 
@@ -25,16 +29,17 @@ public record ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma,
     /** The settings' bounds, for callers that check before loading any model. */
     public static void check(int gamma, double draftPMin) {
         if (gamma < 1) {
-            throw new rsd.error.RsdException("gamma must be >= 1, got " + gamma);
+            throw new RsdException("gamma must be >= 1, got " + gamma);
         }
         if (!(draftPMin >= 0 && draftPMin < 1)) {
-            throw new rsd.error.RsdException("draft p-min must be in [0, 1), got " + draftPMin);
+            throw new RsdException("draft p-min must be in [0, 1), got " + draftPMin);
         }
     }
 
+    /** Resources whose cost curve is measured on first use, without a cache (models without a file). */
     public ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, double draftPMin,
                          Supplier<LanguageModel> draftModel) {
-        this(model, tokenizer, gamma, draftPMin, draftModel, null);
+        this(model, tokenizer, gamma, draftPMin, draftModel, () -> CostModel.forModel(model), null);
     }
 
     public ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, Supplier<LanguageModel> draftModel) {

@@ -8,7 +8,6 @@ import rsd.decode.NoSpeculation;
 import rsd.decode.SingleDrafterSpeculator;
 import rsd.decode.Speculator;
 import rsd.draft.AutoSpeculator;
-import rsd.draft.CostModel;
 import rsd.draft.DraftModelDrafter;
 import rsd.draft.FirstMatchSpeculator;
 import rsd.draft.IndentDrafter;
@@ -59,7 +58,7 @@ public final class Modes {
             case RULES -> new FirstMatchSpeculator(Rules.all(), res.gamma());
             case LOOKUP -> new FirstMatchSpeculator(List.of(new LookupDrafter()), res.gamma());
             case PATTERNS -> new FirstMatchSpeculator(List.of(new PatternDrafter()), res.gamma());
-            case AUTO -> new AutoSpeculator(autoSources(res), CostModel.forModel(res.model(), System.err));
+            case AUTO -> new AutoSpeculator(autoSources(res), res.costModel().get());
             default -> throw new RsdException("unknown mode '" + mode + "'; available modes: "
                     + String.join(", ", available(res)));
         };
@@ -80,11 +79,6 @@ public final class Modes {
     /** A decoder for {@code mode}. */
     public static Decoder decoder(String mode, ModeResources res) {
         return new Decoder(res.model(), res.tokenizer(), create(mode, res), mode);
-    }
-
-    /** True when the mode's output must equal standard decoding (all modes, by construction). */
-    public static boolean isLossless(String mode) {
-        return true;
     }
 
     private static LanguageModel draftModel(ModeResources res) {

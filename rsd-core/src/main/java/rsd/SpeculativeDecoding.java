@@ -10,6 +10,7 @@ import rsd.decode.GenerationResult;
 import rsd.decode.GenerationSettings;
 import rsd.decode.Prompts;
 import rsd.decode.TokenListener;
+import rsd.draft.CostModel;
 import rsd.draft.datastore.Datastore;
 import rsd.error.RsdException;
 import rsd.metrics.RuleStats;
@@ -32,7 +33,7 @@ import rsd.model.LanguageModel;
  * time per instance.
  */
 public final class SpeculativeDecoding implements AutoCloseable {
-    /** A generation's text, ids and metrics (DESIGN.md section 5); {@code details} has everything else. */
+    /** A generation's text, ids and metrics (defined in docs/core.md, Metrics); {@code details} has everything else. */
     public record Result(String text, int[] tokenIds, int totalTokens, double elapsedTime, double tokensPerSecond,
                          int forwardPasses, double tokensPerForward, long draftedTokens, long acceptedTokens,
                          double acceptanceRate, Map<String, RuleStats> perRule, String mode,
@@ -103,7 +104,11 @@ public final class SpeculativeDecoding implements AutoCloseable {
             }
             throw e;
         }
-        this.resources = new ModeResources(t.model(), t.tokenizer(), b.gamma, b.draftPMin, draftSupplier, datastore);
+        LoadedModel opened = t;
+        // A library reports no calibration; the curve is cached by file when there is one.
+        Supplier<CostModel> cost = t.path() == null ? () -> CostModel.forModel(opened.model())
+                : () -> CostModel.forFile(opened.model(), opened.path(), b.threads, null);
+        this.resources = new ModeResources(t.model(), t.tokenizer(), b.gamma, b.draftPMin, draftSupplier, cost, datastore);
         if (!Modes.available(resources).contains(speculativeMode)) {
             close();
             throw new RsdException("mode '" + speculativeMode + "' is not available; available: "

@@ -141,7 +141,7 @@ public final class BenchCommand implements Callable<Integer> {
                 out.print(BenchTable.format(summaries));
                 List<String> differing = new ArrayList<>();
                 for (ModeSummary s : summaries) {
-                    if (Boolean.FALSE.equals(s.identicalToStandard()) && Modes.isLossless(s.mode())) {
+                    if (Boolean.FALSE.equals(s.identicalToStandard())) { // every mode is lossless
                         differing.add(s.mode() + " (" + s.differingProblems() + " of " + s.problems() + " problems)");
                     }
                 }

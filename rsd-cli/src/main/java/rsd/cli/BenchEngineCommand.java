@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
+import rsd.decode.Sampler;
 import rsd.draft.CostModel;
 import rsd.error.RsdException;
 import rsd.model.LlamaModel;
@@ -140,7 +141,7 @@ public final class BenchEngineCommand implements Callable<Integer> {
                 long d0 = System.nanoTime();
                 for (int i = 0; i < decodeTokens; i++) {
                     float[] logits = s.forward(new int[] {token}, position + i)[0];
-                    token = argmax(logits);
+                    token = Sampler.argmax(logits);
                 }
                 double decodeSeconds = (System.nanoTime() - d0) / 1e9;
 
@@ -267,16 +268,6 @@ public final class BenchEngineCommand implements Callable<Integer> {
             return os.getProcessCpuTime();
         }
         return 0;
-    }
-
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     static double round(double v, int digits) {

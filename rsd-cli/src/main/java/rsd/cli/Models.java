@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.function.Supplier;
 import rsd.LoadedModel;
 import rsd.ModeResources;
+import rsd.draft.CostModel;
 import rsd.error.RsdException;
 import rsd.model.LanguageModel;
 
@@ -57,7 +58,8 @@ final class Models implements AutoCloseable {
     /** Resources for the mode registry; the draft model is offered only when its file exists. */
     ModeResources resources() {
         Supplier<LanguageModel> draftSupplier = Files.isRegularFile(options.draftModel) ? this::draftModel : null;
-        return new ModeResources(target.model(), target.tokenizer(), options.gamma, options.draftPMin, draftSupplier, datastore);
+        return new ModeResources(target.model(), target.tokenizer(), options.gamma, options.draftPMin, draftSupplier,
+                () -> CostModel.forFile(target.model(), target.path(), options.threads, System.err), datastore);
     }
 
     private LanguageModel draftModel() {

@@ -18,17 +18,15 @@ import java.util.zip.GZIPInputStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
-import rsd.decode.Drafter;
+import rsd.ModeResources;
+import rsd.Modes;
 import rsd.decode.Speculator;
-import rsd.draft.AutoSpeculator;
 import rsd.draft.CostModel;
 import rsd.draft.FirstMatchSpeculator;
-import rsd.draft.IndentDrafter;
-import rsd.draft.LookupDrafter;
-import rsd.draft.PatternDrafter;
+import rsd.draft.datastore.Datastore;
+import rsd.draft.datastore.DatastoreDrafter;
 import rsd.draft.PatternMiner;
 import rsd.draft.ReplaySimulator;
-import rsd.draft.rules.Rules;
 import rsd.error.RsdException;
 import rsd.tokenizer.Tokenizer;
 
@@ -82,7 +80,7 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "code datastore made by rsd index: a source of auto, and the mode 'datastore' alone")
     Path datastore;
 
-    private rsd.draft.datastore.Datastore store;
+    private Datastore store;
 
     @Override
     public Integer call() {
@@ -108,6 +106,9 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     private Integer replay(Tokenizer tokenizer, CostModel cost) {
+        // The registry's modes, built on the tokenizer alone: no model runs, so there is no draft model.
+        ModeResources resources = new ModeResources(null, tokenizer, gamma, ModeResources.DEFAULT_DRAFT_P_MIN, null,
+                () -> cost, store);
         List<int[][]> items = dataset != null ? fromDataset(tokenizer) : fromCorpus(tokenizer);
         PrintWriter out = spec.commandLine().getOut();
         long tokens = items.stream().mapToLong(i -> i[1].length).sum();
@@ -119,7 +120,7 @@ public final class ReplayCommand implements Callable<Integer> {
                 "verif/fwd", "projected");
         List<String> ruleLines = new ArrayList<>();
         for (String mode : modes) {
-            Speculator speculator = speculator(mode.trim(), tokenizer, cost);
+            Speculator speculator = speculator(mode.trim(), resources);
             ReplaySimulator.Result total = ReplaySimulator.Result.empty();
             for (int[][] item : items) {
                 total = total.plus(ReplaySimulator.replay(tokenizer, item[0], item[1], speculator, cost));
@@ -145,34 +146,24 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         try (rsd.model.LlamaModel m = rsd.model.LlamaModel.load(costModel, n, 0)) {
-            return CostModel.forModel(m, System.err);
+            return CostModel.forFile(m, costModel, n, System.err);
         }
     }
 
-    private Speculator speculator(String mode, Tokenizer tokenizer, CostModel cost) {
-        return switch (mode) {
-            case "rules" -> new FirstMatchSpeculator(Rules.all(), gamma);
-            case "lookup" -> new FirstMatchSpeculator(List.of(new LookupDrafter()), gamma);
-            case "patterns" -> new FirstMatchSpeculator(List.of(new PatternDrafter()), gamma);
-            case "indent" -> new FirstMatchSpeculator(List.of(new IndentDrafter(tokenizer)), gamma);
-            case "datastore" -> {
-                if (store == null) {
-                    throw new RsdException("--modes: mode 'datastore' needs --datastore FILE");
-                }
-                yield new FirstMatchSpeculator(List.of(new rsd.draft.datastore.DatastoreDrafter(store)), gamma);
+    private Speculator speculator(String mode, ModeResources resources) {
+        if (mode.equals("datastore")) {
+            // Replay only: the datastore alone, to see what it wins by itself.
+            if (store == null) {
+                throw new RsdException("--modes: mode 'datastore' needs --datastore FILE");
             }
-            case "auto" -> {
-                List<Drafter> sources = new ArrayList<>(Rules.all());
-                sources.add(new IndentDrafter(tokenizer));
-                sources.add(new LookupDrafter());
-                sources.add(new PatternDrafter());
-                if (store != null) {
-                    sources.add(new rsd.draft.datastore.DatastoreDrafter(store));
-                }
-                yield new AutoSpeculator(sources, cost);
-            }
-            default -> throw new RsdException("--modes: unknown mode '" + mode + "'; replayable: rules, lookup, patterns, indent, auto, datastore");
-        };
+            return new FirstMatchSpeculator(List.of(new DatastoreDrafter(store)), gamma);
+        }
+        List<String> replayable = Modes.available(resources);
+        if (!replayable.contains(mode)) {
+            throw new RsdException("--modes: unknown mode '" + mode + "'; replayable: " + String.join(", ", replayable)
+                    + ", datastore");
+        }
+        return Modes.create(mode, resources);
     }
 
     private List<int[][]> fromDataset(Tokenizer tokenizer) {

@@ -2,7 +2,6 @@ package rsd.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +24,6 @@ import rsd.server.ServerOptions;
                 + "/health, /metrics), bound to loopback by default.")
 public final class ServeCommand implements Callable<Integer> {
     /** Tried in this order when --mode is auto and the registry has no mode named auto. */
-    static final List<String> AUTO_PREFERENCE = List.of("auto", Modes.INDENT, Modes.STANDARD);
-
     @Spec
     CommandSpec spec;
 
@@ -98,7 +95,8 @@ public final class ServeCommand implements Callable<Integer> {
         }, "rsd-serve-shutdown");
         try (Models models = new Models(modelOptions, opener)) {
             ModeResources resources = models.resources();
-            String chosen = chooseMode(mode, Modes.available(resources));
+            // The registry checks the name when the decoders are built (an unknown mode, draft without a draft model).
+            String chosen = mode;
             int context = models.target.model().contextLength();
             if (models.target.model() instanceof LlamaModel llama) {
                 llama.requireMemory(parallel, context); // each decode slot holds a session of the whole context
@@ -129,24 +127,6 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /**
-     * "auto" is the registry's auto mode when it has one, else the first available of
-     * {@link #AUTO_PREFERENCE} (rules need no extra model, so they are always possible). Any other name is
-     * returned as it is: the registry checks it when the decoders are built, with its own message (an
-     * unknown mode, or mode draft without a draft model).
-     */
-    static String chooseMode(String requested, List<String> available) {
-        if (!"auto".equals(requested)) {
-            return requested;
-        }
-        for (String m : AUTO_PREFERENCE) {
-            if (available.contains(m)) {
-                return m;
-            }
-        }
-        return available.get(0);
     }
 
     /** The id clients see in /v1/models: the file name without .gguf. */

@@ -87,11 +87,10 @@ class ServeCommandTest {
     }
 
     @Test
-    void autoPrefersTheRegistrysAutoModeThenTheRules() {
-        assertThat(ServeCommand.chooseMode("auto", List.of("standard", "indent", "auto", "draft"))).isEqualTo("auto");
-        assertThat(ServeCommand.chooseMode("auto", List.of("standard", "indent", "draft"))).isEqualTo("indent");
-        assertThat(ServeCommand.chooseMode("auto", List.of("standard"))).isEqualTo("standard");
-        assertThat(ServeCommand.chooseMode("standard", List.of("standard", "indent"))).isEqualTo("standard");
+    void autoIsServableWithAnyModel() {
+        // serve --mode auto (its default) needs no fallback: the registry offers auto without a draft model.
+        assertThat(Modes.available(new ModeResources(null, null, 4, null))).contains(Modes.AUTO, Modes.STANDARD)
+                .doesNotContain(Modes.DRAFT);
     }
 
     @Test

@@ -11,7 +11,7 @@ import rsd.metrics.StepTrace;
 import rsd.metrics.RuleTally;
 
 /**
- * One mode's totals over all problems, with the metrics of DESIGN.md section 5. Rates are computed from
+ * One mode's totals over all problems, with the metrics defined in docs/core.md (Metrics). Rates are computed from
  * totals (all tokens / all time), not averaged per problem, so long outputs weigh what they cost.
  *
  * @param identicalToStandard null when outputs are not comparable (sampling)

@@ -6,7 +6,7 @@ import rsd.metrics.RuleStats;
 import rsd.metrics.StepTrace;
 
 /**
- * One generation's output and metrics, defined as in DESIGN.md section 5: tokensPerSecond counts
+ * One generation's output and metrics, defined as in docs/core.md (Metrics): tokensPerSecond counts
  * prefill in the wall time; forwardPasses excludes prefill chunks; tokensPerForward = totalTokens /
  * forwardPasses; acceptanceRate = acceptedTokens / draftedTokens (0 when nothing was drafted).
  *

@@ -14,7 +14,7 @@ public final class ResultJson {
     private ResultJson() {
     }
 
-    /** The metrics of a generation (DESIGN.md section 5 names), with text and ids when asked. */
+    /** The metrics of a generation (the names of docs/core.md, Metrics), with text and ids when asked. */
     public static ObjectNode result(GenerationResult r, boolean withText) {
         ObjectNode o = JSON.createObjectNode();
         if (withText) {

@@ -227,24 +227,33 @@ public final class CostModel {
     }
 
     /**
-     * The cost model of a loaded model on this machine: {@code RSD_COST_CURVE} ("1:1,2:1.03,4:1.08,...")
-     * when set (to project another machine), else the cached calibration for a GGUF-backed model (keyed by
-     * file and threads), else a fresh measurement (test fakes).
+     * The cost model of a model loaded from {@code file} with {@code threads} (0 = all cores) on this
+     * machine: {@code RSD_COST_CURVE} ("1:1,2:1.03,4:1.08,...") when set (to project another machine), else
+     * the cached calibration keyed by file and threads. Announces a calibration on {@code log} (null: silent).
      */
-    public static CostModel forModel(LanguageModel model, PrintStream log) {
+    public static CostModel forFile(LanguageModel model, Path file, int threads, PrintStream log) {
+        CostModel fromEnvironment = fromEnvironment();
+        if (fromEnvironment != null) {
+            return fromEnvironment;
+        }
+        try {
+            int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+            return cached(model, fileKey(file, n), defaultCacheDir(), log);
+        } catch (IOException e) {
+            // the file vanished or cannot be read again: measure without caching
+            return measure(model);
+        }
+    }
+
+    /** The cost model of a model without a file (a test fake): {@code RSD_COST_CURVE}, else measured now. */
+    public static CostModel forModel(LanguageModel model) {
+        CostModel fromEnvironment = fromEnvironment();
+        return fromEnvironment != null ? fromEnvironment : measure(model);
+    }
+
+    private static CostModel fromEnvironment() {
         String curve = System.getenv("RSD_COST_CURVE");
-        if (curve != null && !curve.isBlank()) {
-            return parseCurve(curve, "RSD_COST_CURVE");
-        }
-        if (model instanceof rsd.model.LlamaModel llama) {
-            try {
-                String key = fileKey(llama.gguf().path(), llama.threads());
-                return cached(model, key, defaultCacheDir(), log);
-            } catch (IOException e) {
-                // the file vanished or cannot be read again: measure without caching
-            }
-        }
-        return measure(model);
+        return curve == null || curve.isBlank() ? null : parseCurve(curve, "RSD_COST_CURVE");
     }
 
     /** Parses "T:cost,T:cost,..." (T ascending from 1); {@code source} names it in error messages. */

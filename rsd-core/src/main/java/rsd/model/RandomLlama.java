@@ -11,6 +11,7 @@ import rsd.gguf.GgmlType;
 import rsd.gguf.GgufValueType;
 import rsd.gguf.GgufWriter;
 import rsd.tensor.Quantize;
+import rsd.tokenizer.ByteUnicode;
 
 /**
  * Writes Llama GGUF files with random weights: for benchmarks ({@code rsd random-model}) and for tests that
@@ -271,7 +272,7 @@ public final class RandomLlama {
         List<String> tokens = new ArrayList<>(vocab);
         List<Integer> types = new ArrayList<>(vocab);
         for (int b = 0; b < 256; b++) {
-            tokens.add(byteToUnicode(b));
+            tokens.add(String.valueOf(ByteUnicode.charOf(b)));
             types.add(1); // normal
         }
         tokens.add("<|begin_of_text|>");
@@ -290,22 +291,5 @@ public final class RandomLlama {
         w.putUInt32("tokenizer.ggml.bos_token_id", BOS);
         w.putUInt32("tokenizer.ggml.eos_token_id", EOS);
         w.put("tokenizer.ggml.add_bos_token", true);
-    }
-
-    /**
-     * GPT-2's reversible byte-to-unicode map: printable Latin-1 bytes stand for themselves, the other
-     * bytes take code points from 256 upward in byte order (space becomes 'Ġ', newline 'Ċ').
-     */
-    public static String byteToUnicode(int b) {
-        if ((b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF)) {
-            return String.valueOf((char) b);
-        }
-        int n = 0;
-        for (int i = 0; i < b; i++) {
-            if (!((i >= '!' && i <= '~') || (i >= 0xA1 && i <= 0xAC) || (i >= 0xAE && i <= 0xFF))) {
-                n++;
-            }
-        }
-        return String.valueOf((char) (256 + n));
     }
 }

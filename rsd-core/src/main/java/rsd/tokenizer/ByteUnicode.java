@@ -6,7 +6,7 @@ package rsd.tokenizer;
  * Latin-1 map to themselves, the other 68 bytes map to U+0100 and up in byte order. So a space is 'Ġ'
  * (U+0120) and a newline 'Ċ' (U+010A).
  */
-final class ByteUnicode {
+public final class ByteUnicode {
     private static final char[] BYTE_TO_CHAR = new char[256];
     /** Indexed by char; -1 where the char stands for no byte. Covers U+0000..U+0143. */
     private static final int[] CHAR_TO_BYTE = new int[0x144];
@@ -25,7 +25,8 @@ final class ByteUnicode {
     private ByteUnicode() {
     }
 
-    static char charOf(int b) {
+    /** The character that stands for byte {@code b} in a vocabulary's token strings. */
+    public static char charOf(int b) {
         return BYTE_TO_CHAR[b & 0xFF];
     }
 

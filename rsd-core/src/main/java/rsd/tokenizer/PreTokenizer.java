@@ -16,7 +16,7 @@ interface PreTokenizer {
     /** Splits text[start, end) as if it were the whole text (look-ahead does not see past end). */
     void split(String text, int start, int end, Sink sink);
 
-    /** Llama 3's pattern ({@code tokenizer.ggml.pre} = llama-bpe), as in DESIGN.md. */
+    /** Llama 3's pattern ({@code tokenizer.ggml.pre} = llama-bpe). */
     String LLAMA3_PATTERN = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
             + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 

@@ -3,7 +3,6 @@ package rsd.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +14,7 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import rsd.error.RsdException;
+import rsd.testing.HumanEvalSample;
 
 class DatasetsTest {
     @Test
@@ -55,12 +55,7 @@ class DatasetsTest {
 
     @Test
     void realHumanEvalSampleLoads() {
-        Path sample = Path.of("../shared/data/humaneval-sample.jsonl");
-        if (!Files.exists(sample)) {
-            sample = Path.of("/work/shared/data/humaneval-sample.jsonl");
-        }
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(sample), "shared HumanEval sample present");
-        assertThat(Datasets.load(sample)).hasSize(20).first().extracting(Problem::taskId).isEqualTo("HumanEval/0");
+        assertThat(Datasets.load(HumanEvalSample.path())).hasSize(20).first().extracting(Problem::taskId).isEqualTo("HumanEval/0");
     }
 
     @Test

@@ -27,7 +27,7 @@ class IndentDrafterTest {
 
     @Test
     void nSpacesOfIndentationAreOneTokenOfNMinusOneSpaces() {
-        // The pieces DESIGN.md lists: "   " " return", "       " " self".
+        // Llama 3 cuts indentation as "   " " return", "       " " self" (n spaces: n-1 of them, then the word).
         assertThat(Arrays.stream(TOK.encode("    return n")).mapToObj(TOK::piece)).containsExactly("   ", " return", " n");
         for (int w = 2; w <= 16; w++) {
             int[] g = DRAFTER.guessFor(" ".repeat(w) + "x = 1\n");

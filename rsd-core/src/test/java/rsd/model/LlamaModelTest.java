@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import rsd.decode.Sampler;
 import rsd.error.RsdException;
 import rsd.gguf.GgmlType;
 
@@ -76,16 +77,6 @@ class LlamaModelTest {
             d[i] = f[i];
         }
         return d;
-    }
-
-    static int argmax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     @ParameterizedTest
@@ -277,7 +268,7 @@ class LlamaModelTest {
                         ref = v;
                     }
                 }
-                assertThat(argmax(logits[i])).as("position %d", i).isEqualTo(ref);
+                assertThat(Sampler.argmax(logits[i])).as("position %d", i).isEqualTo(ref);
             }
         }
     }

@@ -64,8 +64,8 @@ class BpeTokenizerTest {
     }
 
     @Test
-    void designDocExamplesGiveLlama3Tokens() {
-        // The token strings DESIGN.md section 4 lists were measured with the real Llama-3 tokenizer; ids
+    void realLlama3CutsAreReproduced() {
+        // These token strings were measured with the real Llama-3 tokenizer; ids
         // below 100,000 are cl100k's, so the cl100k vocabulary with llama-bpe must give the same cuts.
         Tokenizer t = Cl100kVocabulary.tokenizer();
         String code = "def fibonacci(n):\n    if n < 2:\n        return n\n    return b\n\n\nclass Foo(Bar):\n"

@@ -98,7 +98,8 @@ class DatastoreLosslessTest {
         builder.write(file, target.tokenizer(), n -> { });
         try (Datastore store = Datastore.open(file, target.tokenizer())) {
             ModeResources res = new ModeResources(target.model(), target.tokenizer(), ModeResources.DEFAULT_GAMMA,
-                    ModeResources.DEFAULT_DRAFT_P_MIN, null, store);
+                    ModeResources.DEFAULT_DRAFT_P_MIN, null,
+                    () -> CostModel.forModel(target.model()), store);
             int[] prompt = Prompts.completion(target.tokenizer(), "def f(x):\n");
             GenerationSettings s = GenerationSettings.greedy(24);
             try (Decoder standard = Modes.decoder(Modes.STANDARD, res); Decoder auto = Modes.decoder(Modes.AUTO, res)) {
