@@ -54,9 +54,13 @@ data() {
 COMMON=(--models target,draft --out "$STATE" --init "$STATE/init" --seq 512 --batch 2
         --mix data/functions-train.bin:0.3 --eval-minutes 15 --pid-file "${RSD_TRAIN_PID:-$STATE/train.pid}")
 train() {
-  $PY train.py "${COMMON[@]}" --phase p1 --schedule-tokens 1843200 --lr-scale 0.33 --warmup 60
-  mkdir -p "$STATE/phase1"
-  [ -f "$STATE/phase1/target.pt" ] || cp "$STATE/target.pt" "$STATE/draft.pt" "$STATE/phase1/"
+  # Phase 1 is what the shipped models are, and a fresh state starts from them: it is only run to
+  # finish a phase 1 that an earlier state began (a checkpoint without the phase-1 copy).
+  if [ -f "$STATE/target.pt" ] && [ ! -f "$STATE/phase1/target.pt" ]; then
+    $PY train.py "${COMMON[@]}" --phase p1 --schedule-tokens 1843200 --lr-scale 0.33 --warmup 60
+    mkdir -p "$STATE/phase1"
+    cp "$STATE/target.pt" "$STATE/draft.pt" "$STATE/phase1/"
+  fi
   $PY train.py "${COMMON[@]}" --phase p2 --schedule-tokens 36000000 --lr-scale 0.33 --warmup 100
 }
 
