@@ -87,7 +87,7 @@ public final class LlamaSession implements Session {
         cos = new float[MAX_BATCH][c.headDim() / 2];
         sin = new float[MAX_BATCH][c.headDim() / 2];
         int widest = Math.max(Math.max(c.dim(), c.qDim()), c.ffnDim());
-        scratch = new float[pool.threads()][widest];
+        scratch = new float[pool.threads()][Tensor.scratchFloats(widest)];
         scores = new float[pool.threads()][2][capacity];
     }
 
@@ -115,7 +115,7 @@ public final class LlamaSession implements Session {
             long cache = Math.multiplyExact((long) c.layers(), keyFloats(c, capacity) + (long) capacity * c.kvDim());
             long rows = (long) MAX_BATCH * (3L * c.dim() + 2L * c.qDim() + 2L * c.kvDim() + 2L * c.ffnDim() + c.headDim());
             long widest = Math.max(Math.max(c.dim(), c.qDim()), c.ffnDim());
-            long perWorker = Math.multiplyExact((long) threads, widest + 2L * capacity);
+            long perWorker = Math.multiplyExact((long) threads, Tensor.scratchFloats((int) widest) + 2L * capacity);
             return Math.multiplyExact(Float.BYTES, Math.addExact(Math.addExact(cache, rows), perWorker));
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE;
@@ -459,10 +459,10 @@ public final class LlamaSession implements Session {
             float inv0 = ownScoresAndSoftmax(t0, off0, kvOff, shared, s0);
             if (two) {
                 float inv1 = ownScoresAndSoftmax(t1, off1, kvOff, shared, s1);
-                Kernels.weightedRows2(s0, inv0, att[t0], off0, s1, inv1, att[t1], off1, shared, vc, kvOff, kvDim, hd);
+                Kernels.weightedRows2(s0, att[t0], off0, s1, att[t1], off1, shared, vc, kvOff, kvDim, hd);
                 ownRows(t1, off1, kvOff, shared, s1, inv1);
             } else {
-                Kernels.weightedRows(s0, shared, inv0, vc, kvOff, kvDim, att[t0], off0, hd);
+                Kernels.weightedRows(s0, shared, vc, kvOff, kvDim, att[t0], off0, hd);
             }
             ownRows(t0, off0, kvOff, shared, s0, inv0);
         }
@@ -498,7 +498,7 @@ public final class LlamaSession implements Session {
                     int slot = slot(t, j);
                     float dot = 0;
                     for (int e = 0; e < hd; e++) {
-                        dot += qt[qOff + e] * kc[keyIndex(kvOff + e, slot)];
+                        dot = Math.fma(kc[keyIndex(kvOff + e, slot)], qt[qOff + e], dot);
                     }
                     s[j] = dot;
                 }
@@ -512,12 +512,18 @@ public final class LlamaSession implements Session {
             return 1f / Kernels.expMinusMaxInPlace(s, count, max);
         }
 
-        /** Adds the node's own V rows (after the shared ones) to its output. */
+        /**
+         * Adds the node's own V rows (after the shared ones) to its output, continuing the FMA chain of the
+         * shared rows with unnormalized weights, then normalizes: each output element is one chain over
+         * all its slots in order, wherever the shared part ended, so a token's attention does not depend
+         * on how many tokens shared its forward.
+         */
         private void ownRows(int t, int qOff, int kvOff, int shared, float[] s, float inv) {
             int kvDim = c.kvDim();
             for (int j = shared, count = count(t); j < count; j++) {
-                Kernels.axpy(s[j] * inv, values[layer], slot(t, j) * kvDim + kvOff, att[t], qOff, c.headDim());
+                Kernels.axpy(s[j], values[layer], slot(t, j) * kvDim + kvOff, att[t], qOff, c.headDim());
             }
+            Kernels.scale(att[t], qOff, c.headDim(), inv);
         }
     }
 }

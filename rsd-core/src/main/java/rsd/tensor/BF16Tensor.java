@@ -35,20 +35,4 @@ final class BF16Tensor extends Tensor {
         }
     }
 
-    @Override
-    public float dot(long from, float[] x, int n) {
-        int k = 0;
-        float sum = 0;
-        if (Kernels.VECTOR) {
-            FloatVector acc = FloatVector.zero(Kernels.F);
-            for (int bound = Kernels.F.loopBound(n); k < bound; k += Kernels.L) {
-                acc = Kernels.bf16sToFloats(data, (from + k) * 2).fma(FloatVector.fromArray(Kernels.F, x, k), acc);
-            }
-            sum = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; k < n; k++) {
-            sum += get(from + k) * x[k];
-        }
-        return sum;
-    }
 }

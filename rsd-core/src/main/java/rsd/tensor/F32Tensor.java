@@ -29,20 +29,4 @@ final class F32Tensor extends Tensor {
         }
     }
 
-    @Override
-    public float dot(long from, float[] x, int n) {
-        int k = 0;
-        float sum = 0;
-        if (Kernels.VECTOR) {
-            FloatVector acc = FloatVector.zero(Kernels.F);
-            for (int bound = Kernels.F.loopBound(n); k < bound; k += Kernels.L) {
-                acc = FloatVector.fromMemorySegment(Kernels.F, data, (from + k) * 4, Kernels.LE).fma(FloatVector.fromArray(Kernels.F, x, k), acc);
-            }
-            sum = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; k < n; k++) {
-            sum += get(from + k) * x[k];
-        }
-        return sum;
-    }
 }

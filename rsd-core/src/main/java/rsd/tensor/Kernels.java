@@ -37,7 +37,51 @@ public final class Kernels {
     static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
 
-    /** sum_k a[k] * b[k] over n elements. */
+    /** Weight rows decoded and multiplied together by {@link #panel}. */
+    public static final int PANEL_ROWS = 4;
+
+    /*
+     * The canonical order of a dot product. Every dot product of the engine -- one weight row with one
+     * activation row, whatever T, whichever kernel -- sums in this order, so a token's logits are the same
+     * bits whether it is decoded alone, in a batch or in a tree:
+     *   1. one vector accumulator per (row, token), fed by one FMA per L-wide chunk, chunks in order;
+     *   2. its lanes summed by sumLanes (a fixed tree, not reduceLanes, whose order is unspecified and
+     *      differs between the interpreter and compiled code);
+     *   3. the elements past the last whole chunk added by scalar FMAs, in order.
+     * Kernels differ only in how many such chains they run side by side.
+     */
+
+
+    /**
+     * The lanes of v summed by a fixed tree: lane i plus lane i + L/2, then i + L/4, ... (lane 0 of the
+     * result). The lanes go through memory: the Vector API's lane shuffles measured several times slower
+     * than a store and scalar adds in the matmul kernels.
+     */
+    static float sumLanes(FloatVector v) {
+        float[] lanes = new float[L];
+        v.intoArray(lanes, 0);
+        return sumLanes(lanes, 0);
+    }
+
+    /** {@link #sumLanes(FloatVector)} of the vector stored at lanes[off..off+L); overwrites it. */
+    static float sumLanes(float[] lanes, int off) {
+        for (int h = L / 2; h > 0; h >>= 1) {
+            for (int i = 0; i < h; i++) {
+                lanes[off + i] += lanes[off + i + h];
+            }
+        }
+        return lanes[off];
+    }
+
+    /** Step 3 of the canonical order: sum plus a[aOff+k] * b[bOff+k] for from <= k < n, by scalar FMAs. */
+    private static float tail(float sum, float[] a, int aOff, float[] b, int bOff, int from, int n) {
+        for (int k = from; k < n; k++) {
+            sum = Math.fma(a[aOff + k], b[bOff + k], sum);
+        }
+        return sum;
+    }
+
+    /** sum_k a[k] * b[k] over n elements, in the canonical order. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         int k = 0;
         float sum = 0f;
@@ -46,112 +90,93 @@ public final class Kernels {
             for (int bound = F.loopBound(n); k < bound; k += L) {
                 acc = FloatVector.fromArray(F, a, aOff + k).fma(FloatVector.fromArray(F, b, bOff + k), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = sumLanes(acc);
         }
-        for (; k < n; k++) {
-            sum += a[aOff + k] * b[bOff + k];
-        }
-        return sum;
+        return tail(sum, a, aOff, b, bOff, k, n);
     }
 
     /**
-     * Eight dot products of one decoded weight row with activation rows t0..t0+7, reading the weight
-     * row once: out[t][outIndex] = w . x[t]. Eight independent accumulators keep the FMA units busy.
+     * out[t][outIndex + i] = row i of w . x[t] for i < rows (at most 4) and t < T, where row i is
+     * w[i * n .. i * n + n), and w has room for 4 vectors after the four rows ({@link Tensor#scratchFloats}).
+     * Tiles of 4 rows by 2 or 1 tokens: each loaded weight vector feeds two FMAs and each activation vector
+     * four. A panel of fewer than four rows repeats its first row and skips the writes of the others.
      */
-    static void dot8(float[] w, float[][] x, int t0, int n, float[][] out, int outIndex) {
-        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3], x4 = x[t0 + 4], x5 = x[t0 + 5], x6 = x[t0 + 6], x7 = x[t0 + 7];
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (int k = 0; k < n; k += L) {
-            FloatVector wv = FloatVector.fromArray(F, w, k);
-            a0 = wv.fma(FloatVector.fromArray(F, x0, k), a0);
-            a1 = wv.fma(FloatVector.fromArray(F, x1, k), a1);
-            a2 = wv.fma(FloatVector.fromArray(F, x2, k), a2);
-            a3 = wv.fma(FloatVector.fromArray(F, x3, k), a3);
-            a4 = wv.fma(FloatVector.fromArray(F, x4, k), a4);
-            a5 = wv.fma(FloatVector.fromArray(F, x5, k), a5);
-            a6 = wv.fma(FloatVector.fromArray(F, x6, k), a6);
-            a7 = wv.fma(FloatVector.fromArray(F, x7, k), a7);
-        }
-        out[t0][outIndex] = a0.reduceLanes(VectorOperators.ADD);
-        out[t0 + 1][outIndex] = a1.reduceLanes(VectorOperators.ADD);
-        out[t0 + 2][outIndex] = a2.reduceLanes(VectorOperators.ADD);
-        out[t0 + 3][outIndex] = a3.reduceLanes(VectorOperators.ADD);
-        out[t0 + 4][outIndex] = a4.reduceLanes(VectorOperators.ADD);
-        out[t0 + 5][outIndex] = a5.reduceLanes(VectorOperators.ADD);
-        out[t0 + 6][outIndex] = a6.reduceLanes(VectorOperators.ADD);
-        out[t0 + 7][outIndex] = a7.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** As {@link #dot8} for four rows; each row has two accumulators (even and odd vectors) to hide FMA latency. */
-    static void dot4(float[] w, float[][] x, int t0, int n, float[][] out, int outIndex) {
-        float[] x0 = x[t0], x1 = x[t0 + 1], x2 = x[t0 + 2], x3 = x[t0 + 3];
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        int k = 0;
-        for (; k + 2 * L <= n; k += 2 * L) {
-            FloatVector w0 = FloatVector.fromArray(F, w, k), w1 = FloatVector.fromArray(F, w, k + L);
-            a0 = w0.fma(FloatVector.fromArray(F, x0, k), a0);
-            b0 = w1.fma(FloatVector.fromArray(F, x0, k + L), b0);
-            a1 = w0.fma(FloatVector.fromArray(F, x1, k), a1);
-            b1 = w1.fma(FloatVector.fromArray(F, x1, k + L), b1);
-            a2 = w0.fma(FloatVector.fromArray(F, x2, k), a2);
-            b2 = w1.fma(FloatVector.fromArray(F, x2, k + L), b2);
-            a3 = w0.fma(FloatVector.fromArray(F, x3, k), a3);
-            b3 = w1.fma(FloatVector.fromArray(F, x3, k + L), b3);
-        }
-        for (; k < n; k += L) {
-            FloatVector w0 = FloatVector.fromArray(F, w, k);
-            a0 = w0.fma(FloatVector.fromArray(F, x0, k), a0);
-            a1 = w0.fma(FloatVector.fromArray(F, x1, k), a1);
-            a2 = w0.fma(FloatVector.fromArray(F, x2, k), a2);
-            a3 = w0.fma(FloatVector.fromArray(F, x3, k), a3);
-        }
-        out[t0][outIndex] = a0.add(b0).reduceLanes(VectorOperators.ADD);
-        out[t0 + 1][outIndex] = a1.add(b1).reduceLanes(VectorOperators.ADD);
-        out[t0 + 2][outIndex] = a2.add(b2).reduceLanes(VectorOperators.ADD);
-        out[t0 + 3][outIndex] = a3.add(b3).reduceLanes(VectorOperators.ADD);
-    }
-
-    /** Two rows, two accumulators each. */
-    static void dot2(float[] w, float[][] x, int t0, int n, float[][] out, int outIndex) {
-        float[] x0 = x[t0], x1 = x[t0 + 1];
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
-        int k = 0;
-        for (; k + 2 * L <= n; k += 2 * L) {
-            FloatVector w0 = FloatVector.fromArray(F, w, k), w1 = FloatVector.fromArray(F, w, k + L);
-            a0 = w0.fma(FloatVector.fromArray(F, x0, k), a0);
-            b0 = w1.fma(FloatVector.fromArray(F, x0, k + L), b0);
-            a1 = w0.fma(FloatVector.fromArray(F, x1, k), a1);
-            b1 = w1.fma(FloatVector.fromArray(F, x1, k + L), b1);
-        }
-        for (; k < n; k += L) {
-            FloatVector w0 = FloatVector.fromArray(F, w, k);
-            a0 = w0.fma(FloatVector.fromArray(F, x0, k), a0);
-            a1 = w0.fma(FloatVector.fromArray(F, x1, k), a1);
-        }
-        out[t0][outIndex] = a0.add(b0).reduceLanes(VectorOperators.ADD);
-        out[t0 + 1][outIndex] = a1.add(b1).reduceLanes(VectorOperators.ADD);
-    }
-
-    /**
-     * All T dot products of one decoded weight row (n a multiple of L): groups of 8, 4, 2 and 1
-     * activation rows, each group reading the row from L1.
-     */
-    static void dots(float[] w, float[][] x, int T, int n, float[][] out, int outIndex) {
+    static void panel(float[] w, int n, int rows, float[][] x, int T, float[][] out, int outIndex) {
+        int o1 = rows > 1 ? n : 0, o2 = rows > 2 ? 2 * n : 0, o3 = rows > 3 ? 3 * n : 0;
         int t = 0;
-        for (; t + 8 <= T; t += 8) {
-            dot8(w, x, t, n, out, outIndex);
+        if (!VECTOR) {
+            for (; t < T; t++) {
+                for (int i = 0; i < rows; i++) {
+                    out[t][outIndex + i] = tail(0f, w, i * n, x[t], 0, 0, n);
+                }
+            }
+            return;
         }
-        if (t + 4 <= T) {
-            dot4(w, x, t, n, out, outIndex);
-            t += 4;
-        }
-        if (t + 2 <= T) {
-            dot2(w, x, t, n, out, outIndex);
-            t += 2;
+        // pairs of tokens: a 4 x 4 tile (16 accumulators) measured 50x slower, C2 leaving its vectors boxed
+        for (; t + 2 <= T; t += 2) {
+            tile4x2(w, o1, o2, o3, n, rows, x, t, out, outIndex);
         }
         if (t < T) {
-            out[t][outIndex] = dot(w, 0, x[t], 0, n);
+            tile4x1(w, o1, o2, o3, n, rows, x[t], out[t], outIndex);
         }
+    }
+
+    /**
+     * Writes the sums of up to four rows for one token: lanes summed (through w[lanes..lanes + 4L), past
+     * the panel), then the scalar tail of each row.
+     */
+    private static void store4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] w, int o1, int o2, int o3,
+                               int k, int n, int rows, float[] x, float[] out, int index) {
+        int lanes = PANEL_ROWS * n;
+        a0.intoArray(w, lanes);
+        a1.intoArray(w, lanes + L);
+        a2.intoArray(w, lanes + 2 * L);
+        a3.intoArray(w, lanes + 3 * L);
+        out[index] = tail(sumLanes(w, lanes), w, 0, x, 0, k, n);
+        if (rows > 1) {
+            out[index + 1] = tail(sumLanes(w, lanes + L), w, o1, x, 0, k, n);
+        }
+        if (rows > 2) {
+            out[index + 2] = tail(sumLanes(w, lanes + 2 * L), w, o2, x, 0, k, n);
+        }
+        if (rows > 3) {
+            out[index + 3] = tail(sumLanes(w, lanes + 3 * L), w, o3, x, 0, k, n);
+        }
+    }
+
+    static void tile4x1(float[] w, int o1, int o2, int o3, int n, int rows, float[] x, float[] out, int index) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int k = 0;
+        for (int bound = F.loopBound(n); k < bound; k += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, k);
+            a0 = FloatVector.fromArray(F, w, k).fma(xv, a0);
+            a1 = FloatVector.fromArray(F, w, o1 + k).fma(xv, a1);
+            a2 = FloatVector.fromArray(F, w, o2 + k).fma(xv, a2);
+            a3 = FloatVector.fromArray(F, w, o3 + k).fma(xv, a3);
+        }
+        store4(a0, a1, a2, a3, w, o1, o2, o3, k, n, rows, x, out, index);
+    }
+
+    private static void tile4x2(float[] w, int o1, int o2, int o3, int n, int rows, float[][] x, int t, float[][] out, int index) {
+        float[] x0 = x[t], x1 = x[t + 1];
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int k = 0;
+        for (int bound = F.loopBound(n); k < bound; k += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, k), w1 = FloatVector.fromArray(F, w, o1 + k);
+            FloatVector w2 = FloatVector.fromArray(F, w, o2 + k), w3 = FloatVector.fromArray(F, w, o3 + k);
+            FloatVector xv = FloatVector.fromArray(F, x0, k);
+            a0 = w0.fma(xv, a0);
+            a1 = w1.fma(xv, a1);
+            a2 = w2.fma(xv, a2);
+            a3 = w3.fma(xv, a3);
+            xv = FloatVector.fromArray(F, x1, k);
+            b0 = w0.fma(xv, b0);
+            b1 = w1.fma(xv, b1);
+            b2 = w2.fma(xv, b2);
+            b3 = w3.fma(xv, b3);
+        }
+        store4(a0, a1, a2, a3, w, o1, o2, o3, k, n, rows, x0, out[t], index);
+        store4(b0, b1, b2, b3, w, o1, o2, o3, k, n, rows, x1, out[t + 1], index);
     }
 
     /** out[off..off+n) += a * v[vOff..vOff+n). */
@@ -164,7 +189,7 @@ public final class Kernels {
             }
         }
         for (; k < n; k++) {
-            out[off + k] += a * v[vOff + k];
+            out[off + k] = Math.fma(a, v[vOff + k], out[off + k]);
         }
     }
 
@@ -221,39 +246,97 @@ public final class Kernels {
         return VECTOR ? F.vectorBitSize() : 0;
     }
 
-    /** a[0..n) = exp(a[i] - max); returns the sum (softmax numerator). */
+    private static final float EXP_LO = -87f, EXP_HI = 88f;
+    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693145752f, LN2_LO = 1.42860677e-6f;
+    /** 1.5 * 2^23: adding it rounds a float of magnitude below 2^22 to an integer (round to nearest even). */
+    private static final float ROUNDER = 12582912f;
+    private static final float C2 = 1f / 2, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720, C7 = 1f / 5040;
+
+    /**
+     * exp(x) for each lane, the same bits as {@link #exp(float)} lane by lane: x clamped to [-87, 88], split
+     * as n ln 2 + r with |r| <= ln 2 / 2 (Cody-Waite, two-part ln 2), e^r by a degree-7 Taylor polynomial
+     * (relative error about 1e-7), times 2^n built from its exponent bits. The Vector API's own EXP is not
+     * used: its result differs between the interpreter and compiled code, and a token's logits must not
+     * depend on when the JIT compiled the forward.
+     */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(EXP_LO).min(EXP_HI);
+        FloatVector n = x.fma(LOG2E, ROUNDER).sub(ROUNDER);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(C7, C6);
+        p = p.fma(r, FloatVector.broadcast(F, C5));
+        p = p.fma(r, FloatVector.broadcast(F, C4));
+        p = p.fma(r, FloatVector.broadcast(F, C3));
+        p = p.fma(r, FloatVector.broadcast(F, C2));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        return p.mul(bits.reinterpretAsFloats());
+    }
+
+    /** The scalar form of {@link #exp(FloatVector)}: the same operations in the same order. */
+    static float exp(float x) {
+        x = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float n = Math.fma(x, LOG2E, ROUNDER) - ROUNDER;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(r, C7, C6);
+        p = Math.fma(p, r, C5);
+        p = Math.fma(p, r, C4);
+        p = Math.fma(p, r, C3);
+        p = Math.fma(p, r, C2);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        return p * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
+    /** a[0..n) = exp(a[i] - max); returns the sum (softmax numerator), summed in the canonical order. */
     public static float expMinusMaxInPlace(float[] a, int n, float max) {
         int k = 0;
         float sum = 0;
         if (VECTOR) {
             FloatVector acc = FloatVector.zero(F);
             for (int bound = F.loopBound(n); k < bound; k += L) {
-                FloatVector e = FloatVector.fromArray(F, a, k).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = exp(FloatVector.fromArray(F, a, k).sub(max));
                 e.intoArray(a, k);
                 acc = acc.add(e);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = sumLanes(acc);
         }
         for (; k < n; k++) {
-            a[k] = (float) Math.exp(a[k] - max);
+            a[k] = exp(a[k] - max);
             sum += a[k];
         }
         return sum;
     }
 
-    /** gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i]. */
+    /** gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + exp(-gate[i])) * up[i], vector and scalar lanes alike. */
     public static void swiglu(float[] gate, float[] up, int n) {
         int k = 0;
         if (VECTOR) {
             for (int bound = F.loopBound(n); k < bound; k += L) {
                 FloatVector g = FloatVector.fromArray(F, gate, k);
-                FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+                FloatVector silu = g.div(exp(g.neg()).add(1f));
                 silu.mul(FloatVector.fromArray(F, up, k)).intoArray(gate, k);
             }
         }
         for (; k < n; k++) {
             float g = gate[k];
-            gate[k] = g / (1f + (float) Math.exp(-g)) * up[k];
+            gate[k] = g / (exp(-g) + 1f) * up[k];
+        }
+    }
+
+    /** a[off..off+n) *= s. */
+    public static void scale(float[] a, int off, int n, float s) {
+        int k = 0;
+        if (VECTOR) {
+            for (int bound = F.loopBound(n); k < bound; k += L) {
+                FloatVector.fromArray(F, a, off + k).mul(s).intoArray(a, off + k);
+            }
+        }
+        for (; k < n; k++) {
+            a[off + k] *= s;
         }
     }
 
@@ -296,7 +379,7 @@ public final class Kernels {
         for (; j < n; j++) {
             float sum = 0;
             for (int e = 0; e < d; e++) {
-                sum += q[qOff + e] * m[mOff + e * stride + j];
+                sum = Math.fma(m[mOff + e * stride + j], q[qOff + e], sum);
             }
             out[outOff + j] = sum;
         }
@@ -346,11 +429,11 @@ public final class Kernels {
     }
 
     /**
-     * {@link #weightedRows} for two weight vectors over the same rows: out0[off0 + i] = scale0 * sum_j w0[j] *
+     * {@link #weightedRows} for two weight vectors over the same rows: out0[off0 + i] = sum_j w0[j] *
      * v[vOff + j * stride + i], and the same for w1. Each loaded row vector feeds two FMAs.
      */
-    public static void weightedRows2(float[] w0, float scale0, float[] out0, int off0, float[] w1, float scale1,
-                                     float[] out1, int off1, int count, float[] v, int vOff, int stride, int n) {
+    public static void weightedRows2(float[] w0, float[] out0, int off0, float[] w1, float[] out1, int off1,
+                                     int count, float[] v, int vOff, int stride, int n) {
         int i = 0;
         if (VECTOR) {
             for (; i + 4 * L <= n; i += 4 * L) {
@@ -371,28 +454,29 @@ public final class Kernels {
                     a3 = r.fma(x, a3);
                     b3 = r.fma(y, b3);
                 }
-                a0.mul(scale0).intoArray(out0, off0 + i);
-                a1.mul(scale0).intoArray(out0, off0 + i + L);
-                a2.mul(scale0).intoArray(out0, off0 + i + 2 * L);
-                a3.mul(scale0).intoArray(out0, off0 + i + 3 * L);
-                b0.mul(scale1).intoArray(out1, off1 + i);
-                b1.mul(scale1).intoArray(out1, off1 + i + L);
-                b2.mul(scale1).intoArray(out1, off1 + i + 2 * L);
-                b3.mul(scale1).intoArray(out1, off1 + i + 3 * L);
+                a0.intoArray(out0, off0 + i);
+                a1.intoArray(out0, off0 + i + L);
+                a2.intoArray(out0, off0 + i + 2 * L);
+                a3.intoArray(out0, off0 + i + 3 * L);
+                b0.intoArray(out1, off1 + i);
+                b1.intoArray(out1, off1 + i + L);
+                b2.intoArray(out1, off1 + i + 2 * L);
+                b3.intoArray(out1, off1 + i + 3 * L);
             }
         }
         if (i < n) {
-            weightedRows(w0, count, scale0, v, vOff + i, stride, out0, off0 + i, n - i);
-            weightedRows(w1, count, scale1, v, vOff + i, stride, out1, off1 + i, n - i);
+            weightedRows(w0, count, v, vOff + i, stride, out0, off0 + i, n - i);
+            weightedRows(w1, count, v, vOff + i, stride, out1, off1 + i, n - i);
         }
     }
 
     /**
-     * out[off + i] = scale * sum_j w[j] * v[vOff + j * stride + i] for i < n, j < count (attention's
-     * weighted sum of V rows). Up to 4 vectors of out stay in registers across all rows, instead of one
-     * load-FMA-store per row and vector.
+     * out[off + i] = sum_j w[j] * v[vOff + j * stride + i] for i < n, j < count (attention's weighted sum
+     * of V rows, before normalization). Each output element is one FMA chain over j in order, in vector
+     * lanes and in the scalar tail alike, so {@link #axpy} can continue it with more rows and give the same
+     * bits as one longer call. Up to 4 vectors of out stay in registers across all rows.
      */
-    public static void weightedRows(float[] w, int count, float scale, float[] v, int vOff, int stride, float[] out, int off, int n) {
+    public static void weightedRows(float[] w, int count, float[] v, int vOff, int stride, float[] out, int off, int n) {
         int i = 0;
         if (VECTOR) {
             for (; i + 4 * L <= n; i += 4 * L) {
@@ -404,25 +488,25 @@ public final class Kernels {
                     a2 = FloatVector.fromArray(F, v, at + 2 * L).fma(wj, a2);
                     a3 = FloatVector.fromArray(F, v, at + 3 * L).fma(wj, a3);
                 }
-                a0.mul(scale).intoArray(out, off + i);
-                a1.mul(scale).intoArray(out, off + i + L);
-                a2.mul(scale).intoArray(out, off + i + 2 * L);
-                a3.mul(scale).intoArray(out, off + i + 3 * L);
+                a0.intoArray(out, off + i);
+                a1.intoArray(out, off + i + L);
+                a2.intoArray(out, off + i + 2 * L);
+                a3.intoArray(out, off + i + 3 * L);
             }
             for (; i + L <= n; i += L) {
                 FloatVector a = FloatVector.zero(F);
                 for (int j = 0, at = vOff + i; j < count; j++, at += stride) {
                     a = FloatVector.fromArray(F, v, at).fma(FloatVector.broadcast(F, w[j]), a);
                 }
-                a.mul(scale).intoArray(out, off + i);
+                a.intoArray(out, off + i);
             }
         }
         for (; i < n; i++) {
             float sum = 0;
             for (int j = 0, at = vOff + i; j < count; j++, at += stride) {
-                sum += w[j] * v[at];
+                sum = Math.fma(v[at], w[j], sum);
             }
-            out[off + i] = sum * scale;
+            out[off + i] = sum;
         }
     }
 }

@@ -95,49 +95,4 @@ final class Q4_KTensor extends Tensor {
         }
     }
 
-    /**
-     * Fused: per sub-block of 32 weights, sum(q * x) and sum(x) in vector registers, then
-     * d * scale * sum(q * x) - dmin * min * sum(x) folded into two accumulators by one FMA each; one
-     * horizontal sum at the end. The nibbles are decoded straight from the mapped bytes: no scratch row.
-     */
-    @Override
-    public float dot(long from, float[] x, int n) {
-        if (!Kernels.VECTOR || Kernels.L != 16) {
-            return dotThroughBlocks(from, x, n, BLOCK_BUFFER.get());
-        }
-        var F = Kernels.F;
-        FloatVector acc = FloatVector.zero(F);
-        FloatVector accMin = FloatVector.zero(F);
-        for (int k = 0; k < n; k += BLOCK) {
-            long block = (from + k) / BLOCK * BYTES;
-            float d = Kernels.half(data, block);
-            float dmin = Kernels.half(data, block + 2);
-            long s0 = data.get(Kernels.LONG_LE, block + 4);
-            int s1 = data.get(Kernels.INT_LE, block + 12);
-            for (int group = 0; group < 4; group++) {
-                long qs = block + 16 + 32 * group;
-                int xo = k + 64 * group;
-                FloatVector pLo = FloatVector.zero(F), pHi = pLo, sLo = pLo, sHi = pLo;
-                for (int l = 0; l < 32; l += 16) {
-                    // widen to int lanes first: x86 has no byte shifts, int and/shift/convert are single instructions
-                    IntVector q = (IntVector) ByteVector.fromMemorySegment(Kernels.B, data, qs + l, Kernels.LE)
-                            .convertShape(VectorOperators.B2I, Kernels.I, 0);
-                    FloatVector lo = (FloatVector) q.and(15).convert(VectorOperators.I2F, 0);
-                    FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(15).convert(VectorOperators.I2F, 0);
-                    FloatVector xLo = FloatVector.fromArray(F, x, xo + l);
-                    FloatVector xHi = FloatVector.fromArray(F, x, xo + 32 + l);
-                    pLo = lo.fma(xLo, pLo);
-                    pHi = hi.fma(xHi, pHi);
-                    sLo = sLo.add(xLo);
-                    sHi = sHi.add(xHi);
-                }
-                int j = 2 * group;
-                acc = pLo.fma(FloatVector.broadcast(F, d * packed(s0, s1, j, 0)), acc);
-                acc = pHi.fma(FloatVector.broadcast(F, d * packed(s0, s1, j + 1, 0)), acc);
-                accMin = sLo.fma(FloatVector.broadcast(F, dmin * packed(s0, s1, j, 1)), accMin);
-                accMin = sHi.fma(FloatVector.broadcast(F, dmin * packed(s0, s1, j + 1, 1)), accMin);
-            }
-        }
-        return acc.sub(accMin).reduceLanes(VectorOperators.ADD);
-    }
 }

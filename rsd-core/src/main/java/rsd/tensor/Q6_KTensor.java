@@ -86,8 +86,4 @@ final class Q6_KTensor extends Tensor {
         ((jdk.incubator.vector.FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, Kernels.F, 0)).mul(scale).intoArray(out, at);
     }
 
-    @Override
-    public float dot(long from, float[] x, int n) {
-        return dotThroughBlocks(from, x, n, BLOCK_BUFFER.get());
-    }
 }

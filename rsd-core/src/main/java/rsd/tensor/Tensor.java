@@ -7,9 +7,9 @@ import rsd.gguf.GgmlType;
 
 /**
  * A flat array of weights in one ggml storage type, usually a slice of a memory-mapped GGUF file. Rows of
- * a matrix are contiguous runs of {@code cols} elements. Each type implements dequantization and a fused
- * dot product; the weight-stationary {@link #matmul} is shared: a row is dequantized once and multiplied
- * with every activation row, so a forward over T tokens reads each weight from memory once.
+ * a matrix are contiguous runs of {@code cols} elements. Each type implements dequantization; the
+ * weight-stationary {@link #matmul} is shared, and a type may override it with a fused kernel that keeps
+ * the canonical order of {@link Kernels#dot}.
  */
 public abstract class Tensor {
     protected final MemorySegment data;
@@ -55,8 +55,22 @@ public abstract class Tensor {
     /** out[off..off+n) = elements [from, from+n); from and n are multiples of the block size. */
     public abstract void dequantize(long from, float[] out, int off, int n);
 
-    /** sum_k this[from+k] * x[k] for k < n; from and n are multiples of the block size. */
-    public abstract float dot(long from, float[] x, int n);
+    /** Decoded rows for {@link #dot}, per thread. */
+    private static final ThreadLocal<float[][]> DOT_ROW = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * sum_k this[from+k] * x[k] for k < n, in the canonical order of {@link Kernels#dot}: the same bits as
+     * the matching element of {@link #matmul}. from and n are multiples of the block size.
+     */
+    public final float dot(long from, float[] x, int n) {
+        float[][] holder = DOT_ROW.get();
+        if (holder[0].length < n) {
+            holder[0] = new float[n];
+        }
+        float[] row = holder[0];
+        dequantize(from, row, 0, n);
+        return Kernels.dot(row, 0, x, 0, n);
+    }
 
     /** Dequantizes the whole tensor (tests, small vectors such as norms). */
     public float[] toFloatArray() {
@@ -68,51 +82,23 @@ public abstract class Tensor {
         return out;
     }
 
+    /** Floats of {@link #matmul}'s scratch for rows of {@code cols} elements: one panel of rows and its lane sums. */
+    public static int scratchFloats(int cols) {
+        return Math.addExact(Math.multiplyExact(Kernels.PANEL_ROWS, cols), Kernels.PANEL_ROWS * 16);
+    }
+
     /**
-     * out[t][outOff + r] = row r of this matrix . x[t], for rows r0 <= r < r1 and t < T. {@code scratch}
-     * holds at least {@code cols} floats; it receives each dequantized row so that the T dot products
-     * read weights decoded once. T = 1 uses the fused dot and skips the scratch.
+     * out[t][outOff + r] = row r of this matrix . x[t], for rows r0 <= r < r1 and t < T, each element in the
+     * canonical order of {@link Kernels#dot}, so that it does not depend on T or on the rows computed
+     * beside it. Panels of four rows are decoded once into {@code scratch} (at least
+     * {@link #scratchFloats}(cols) floats) and multiplied with every activation row while they sit in cache:
+     * a forward over T tokens reads each weight from memory once.
      */
     public void matmul(float[][] x, int T, int cols, float[][] out, int outOff, int r0, int r1, float[] scratch) {
-        for (int r = r0; r < r1; r++) {
-            long base = (long) r * cols;
-            if (T == 1) {
-                out[0][outOff + r] = dot(base, x[0], cols);
-                continue;
-            }
-            dequantize(base, scratch, 0, cols);
-            if (Kernels.VECTOR && cols % Kernels.L == 0) {
-                Kernels.dots(scratch, x, T, cols, out, outOff + r);
-            } else {
-                for (int t = 0; t < T; t++) {
-                    out[t][outOff + r] = Kernels.dot(scratch, 0, x[t], 0, cols);
-                }
-            }
-        }
-    }
-
-    /** A dot product through {@code buf}: one decoded block at a time (types without a fused kernel here). */
-    protected final float dotThroughBlocks(long from, float[] x, int n, float[] buf) {
-        int block = buf.length;
-        float sum = 0;
-        for (int k = 0; k < n; k += block) {
-            dequantize(from + k, buf, 0, block);
-            sum += Kernels.dot(buf, 0, x, k, block);
-        }
-        return sum;
-    }
-
-    /** Activation rows t0..T-1 of {@link #matmul} for weight rows r0..r1, through the scratch row (used by fused kernels for their remainders). */
-    protected void matmulTail(float[][] x, int t0, int T, int cols, float[][] out, int outOff, int r0, int r1, float[] scratch) {
-        for (int r = r0; r < r1; r++) {
-            if (T - t0 == 1) {
-                out[t0][outOff + r] = dot((long) r * cols, x[t0], cols);
-                continue;
-            }
-            dequantize((long) r * cols, scratch, 0, cols);
-            for (int t = t0; t < T; t++) {
-                out[t][outOff + r] = Kernels.dot(scratch, 0, x[t], 0, cols);
-            }
+        for (int r = r0; r < r1; r += Kernels.PANEL_ROWS) {
+            int rows = Math.min(Kernels.PANEL_ROWS, r1 - r);
+            dequantize((long) r * cols, scratch, 0, rows * cols);
+            Kernels.panel(scratch, cols, rows, x, T, out, outOff + r);
         }
     }
 

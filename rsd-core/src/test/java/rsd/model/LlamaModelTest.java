@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,16 +97,20 @@ class LlamaModelTest {
         }
     }
 
-    @Test
-    void batchedForwardEqualsOneTokenAtATime() {
-        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.F16}) {
-            Path file = TestModels.writeRandomLlama(dir, specFor(type), Map.of());
-            try (LlamaModel m = LlamaModel.load(file, 2, 0); Session batch = m.newSession(64); Session single = m.newSession(64)) {
-                float[][] all = batch.forward(PROMPT, 0);
-                for (int i = 0; i < PROMPT.length; i++) {
-                    float[][] one = single.forward(new int[] {PROMPT[i]}, i);
-                    assertClose(one[0], toDouble(all[i]), 1e-5, type + " position " + i);
-                }
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void batchedForwardEqualsOneTokenAtATimeBitForBit(GgmlType type) {
+        // the lossless contract: a token's logits do not depend on how many tokens share its forward
+        Path file = TestModels.writeRandomLlama(dir, specFor(type), Map.of());
+        try (LlamaModel m = LlamaModel.load(file, 2, 0); Session batch = m.newSession(64); Session single = m.newSession(64);
+             Session split = m.newSession(64)) {
+            float[][] all = batch.forward(PROMPT, 0);
+            float[][] firstPart = split.forward(Arrays.copyOfRange(PROMPT, 0, 5), 0);
+            float[][] secondPart = split.forward(Arrays.copyOfRange(PROMPT, 5, PROMPT.length), 5);
+            for (int i = 0; i < PROMPT.length; i++) {
+                float[][] one = single.forward(new int[] {PROMPT[i]}, i);
+                assertThat(one[0]).as(type + " position " + i).isEqualTo(all[i]);
+                assertThat(i < 5 ? firstPart[i] : secondPart[i - 5]).as(type + " split, position " + i).isEqualTo(all[i]);
             }
         }
     }
@@ -142,11 +147,11 @@ class LlamaModelTest {
             System.arraycopy(next, 0, seq, 8, 3);
             float[][] expected = fresh.forward(seq, 0);
             for (int i = 0; i < 3; i++) {
-                assertClose(continued[i], toDouble(expected[8 + i]), 1e-6, "position " + (8 + i));
+                assertThat(continued[i]).as("position " + (8 + i)).isEqualTo(expected[8 + i]);
             }
             // forward at startPos < length drops the rest too
             float[][] again = s.forward(new int[] {65}, 8);
-            assertClose(again[0], toDouble(expected[8]), 1e-6, "re-forward");
+            assertThat(again[0]).as("re-forward").isEqualTo(expected[8]);
             assertThat(s.length()).isEqualTo(9);
         }
     }
@@ -182,7 +187,7 @@ class LlamaModelTest {
                     }
                     float[][] expected = s.forward(seq, prefix.length);
                     for (int j = 0; j < branch.length; j++) {
-                        assertClose(treeLogits[branch[j]], toDouble(expected[j]), 1e-5, "node " + branch[j]);
+                        assertThat(treeLogits[branch[j]]).as("node " + branch[j]).isEqualTo(expected[j]);
                     }
                 }
             }
@@ -197,7 +202,7 @@ class LlamaModelTest {
                 seq[prefix.length + 2] = 44;
                 seq[prefix.length + 3] = 99;
                 float[][] expected = s.forward(seq, 0);
-                assertClose(next, toDouble(expected[seq.length - 1]), 1e-5, "after keepPath");
+                assertThat(next).as("after keepPath").isEqualTo(expected[seq.length - 1]);
             }
         }
     }

@@ -99,7 +99,7 @@ class TensorTest {
                 }
             }
             float[][] out = new float[T][rows + 3];
-            w.matmul(x, T, cols, out, 3, 0, rows, new float[cols]);
+            w.matmul(x, T, cols, out, 3, 0, rows, new float[Tensor.scratchFloats(cols)]);
             for (int t = 0; t < T; t++) {
                 for (int r = 0; r < rows; r++) {
                     double e = 0, s = 0;
@@ -175,16 +175,16 @@ class TensorTest {
                 Kernels.transposedDots(q0, 1, d, m, 3, stride, n, one0, 1);
                 Kernels.transposedDots(q1, 3, d, m, 3, stride, n, one1, 1);
                 float[] out0 = new float[d + 9], out1 = new float[d + 9], row0 = new float[d + 9], row1 = new float[d + 9];
-                Kernels.weightedRows2(w0, 0.5f, out0, 2, w1, -1.5f, out1, 5, n, v, 4, vStride, d);
-                Kernels.weightedRows(w0, n, 0.5f, v, 4, vStride, row0, 2, d);
-                Kernels.weightedRows(w1, n, -1.5f, v, 4, vStride, row1, 5, d);
+                Kernels.weightedRows2(w0, out0, 2, w1, out1, 5, n, v, 4, vStride, d);
+                Kernels.weightedRows(w0, n, v, 4, vStride, row0, 2, d);
+                Kernels.weightedRows(w1, n, v, 4, vStride, row1, 5, d);
                 for (int j = 1; j <= n; j++) {
-                    assertThat(dots0[j]).as("transposedDots2 n=%d d=%d j=%d", n, d, j).isCloseTo(one0[j], within(1e-5f * (Math.abs(one0[j]) + 1)));
-                    assertThat(dots1[j]).as("transposedDots2 n=%d d=%d j=%d", n, d, j).isCloseTo(one1[j], within(1e-5f * (Math.abs(one1[j]) + 1)));
+                    assertThat(dots0[j]).as("transposedDots2 n=%d d=%d j=%d", n, d, j).isEqualTo(one0[j]);
+                    assertThat(dots1[j]).as("transposedDots2 n=%d d=%d j=%d", n, d, j).isEqualTo(one1[j]);
                 }
                 for (int i = 0; i < d + 9; i++) {
-                    assertThat(out0[i]).as("weightedRows2 n=%d d=%d i=%d", n, d, i).isCloseTo(row0[i], within(1e-5f * (Math.abs(row0[i]) + 1)));
-                    assertThat(out1[i]).as("weightedRows2 n=%d d=%d i=%d", n, d, i).isCloseTo(row1[i], within(1e-5f * (Math.abs(row1[i]) + 1)));
+                    assertThat(out0[i]).as("weightedRows2 n=%d d=%d i=%d", n, d, i).isEqualTo(row0[i]);
+                    assertThat(out1[i]).as("weightedRows2 n=%d d=%d i=%d", n, d, i).isEqualTo(row1[i]);
                 }
             }
         }
@@ -215,18 +215,80 @@ class TensorTest {
                 float[] out = new float[d + 6];
                 out[2] = 99;
                 out[3 + d] = 77;
-                Kernels.weightedRows(w, n, 0.5f, v, 4, vStride, out, 3, d);
+                Kernels.weightedRows(w, n, v, 4, vStride, out, 3, d);
                 assertThat(out[2]).isEqualTo(99);
                 assertThat(out[3 + d]).isEqualTo(77);
                 for (int i = 0; i < d; i++) {
                     double e = 0, mag = 0;
                     for (int j = 0; j < n; j++) {
-                        e += 0.5 * w[j] * v[4 + j * vStride + i];
-                        mag += Math.abs(0.5 * w[j] * v[4 + j * vStride + i]);
+                        e += (double) w[j] * v[4 + j * vStride + i];
+                        mag += Math.abs((double) w[j] * v[4 + j * vStride + i]);
                     }
                     assertThat((double) out[3 + i]).as("weightedRows n=%d d=%d i=%d", n, d, i).isCloseTo(e, within(1e-5 * mag + 1e-6));
                 }
             }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void matmulGivesEveryTokenAndRowTheBitsOfItsOwnDot(GgmlType type) {
+        // the lossless contract: a row's product with a token is the same float whatever T is and whichever
+        // rows share its panel, so batched, tree and one-token forwards agree bit for bit
+        Random rnd = new Random(99 + type.ordinal());
+        int rows = 11, cols = 768;
+        Tensor w = tensor(type, randomBytes(type, rows * cols, rnd), rows * cols);
+        float[] scratch = new float[Tensor.scratchFloats(cols)];
+        for (int T = 1; T <= 10; T++) {
+            float[][] x = new float[T][cols];
+            for (float[] row : x) {
+                for (int i = 0; i < cols; i++) {
+                    row[i] = (float) rnd.nextGaussian();
+                }
+            }
+            for (int[] range : new int[][] {{0, rows}, {1, 4}, {3, 10}, {10, 11}}) {
+                float[][] out = new float[T][rows];
+                w.matmul(x, T, cols, out, 0, range[0], range[1], scratch);
+                for (int t = 0; t < T; t++) {
+                    for (int r = range[0]; r < range[1]; r++) {
+                        assertThat(out[t][r]).as("T=%d t=%d r=%d rows %d..%d", T, t, r, range[0], range[1])
+                                .isEqualTo(w.dot((long) r * cols, x[t], cols));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void expIsAccurateAndTheSameInVectorAndScalarForm() {
+        Random rnd = new Random(5);
+        int n = 4099;   // not a multiple of any vector width: the tail runs the scalar form
+        float[] a = new float[n], b = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i < 8 ? new float[] {0f, -0f, 1f, -1f, 88f, -87f, 200f, -1e30f}[i] : (float) (rnd.nextGaussian() * 30);
+        }
+        System.arraycopy(a, 0, b, 0, n);
+        float max = 0;
+        for (float v : a) {
+            max = Math.max(max, v);
+        }
+        float sum = Kernels.expMinusMaxInPlace(a, n, max);
+        double expected = 0;
+        for (int i = 0; i < n; i++) {
+            float x = Math.min(Math.max(b[i] - max, -87f), 88f);
+            assertThat(a[i]).as("exp(%s)", x).isEqualTo(Kernels.exp(b[i] - max));
+            assertThat((double) a[i]).as("exp(%s)", x).isCloseTo(Math.exp(x), within(3e-7 * Math.exp(x)));
+            expected += a[i];
+        }
+        assertThat((double) sum).isCloseTo(expected, within(1e-5 * expected));
+        assertThat((double) Kernels.exp(88f)).isCloseTo(Math.exp(88), within(3e-7 * Math.exp(88)));
+        assertThat(Kernels.exp(-1e30f)).isEqualTo(Kernels.exp(-87f)).isPositive();
+        float[] gate = {-30f, -2f, -0.5f, 0f, 0.5f, 2f, 30f}, up = {1f, 2f, 3f, 4f, 5f, 6f, 7f};
+        float[] g = gate.clone();
+        Kernels.swiglu(g, up, g.length);
+        for (int i = 0; i < g.length; i++) {
+            double silu = gate[i] / (1 + Math.exp(-gate[i]));
+            assertThat((double) g[i]).as("swiglu(%s)", gate[i]).isCloseTo(silu * up[i], within(1e-6 * (Math.abs(silu * up[i]) + 1e-6)));
         }
     }
 
