@@ -65,12 +65,25 @@ public final class Kernels {
 
     /** {@link #sumLanes(FloatVector)} of the vector stored at lanes[off..off+L); overwrites it. */
     static float sumLanes(float[] lanes, int off) {
+        float[] v = lanes;
+        int o = off;
+        if (L == 16) {
+            // the tree written out: 8 + 4 + 2 + 1 adds
+            float s0 = v[o] + v[o + 8], s1 = v[o + 1] + v[o + 9], s2 = v[o + 2] + v[o + 10], s3 = v[o + 3] + v[o + 11];
+            float s4 = v[o + 4] + v[o + 12], s5 = v[o + 5] + v[o + 13], s6 = v[o + 6] + v[o + 14], s7 = v[o + 7] + v[o + 15];
+            float t0 = s0 + s4, t1 = s1 + s5, t2 = s2 + s6, t3 = s3 + s7;
+            return (t0 + t2) + (t1 + t3);
+        }
+        if (L == 8) {
+            float t0 = v[o] + v[o + 4], t1 = v[o + 1] + v[o + 5], t2 = v[o + 2] + v[o + 6], t3 = v[o + 3] + v[o + 7];
+            return (t0 + t2) + (t1 + t3);
+        }
         for (int h = L / 2; h > 0; h >>= 1) {
             for (int i = 0; i < h; i++) {
-                lanes[off + i] += lanes[off + i + h];
+                v[o + i] += v[o + i + h];
             }
         }
-        return lanes[off];
+        return v[o];
     }
 
     /** Step 3 of the canonical order: sum plus a[aOff+k] * b[bOff+k] for from <= k < n, by scalar FMAs. */
@@ -114,10 +127,12 @@ public final class Kernels {
         }
         // pairs of tokens: a 4 x 4 tile (16 accumulators) measured 50x slower, C2 leaving its vectors boxed
         for (; t + 2 <= T; t += 2) {
-            tile4x2(w, o1, o2, o3, n, rows, x, t, out, outIndex);
+            tile4x2(w, o1, o2, o3, n, rows, x[t], x[t + 1], out[t], out[t + 1], outIndex);
         }
         if (t < T) {
-            tile4x1(w, o1, o2, o3, n, rows, x[t], out[t], outIndex);
+            // the last token twice: the same tile as the pairs (a separate one-token tile compiled to code
+            // twice as slow in some JVM runs), both results the same bits
+            tile4x2(w, o1, o2, o3, n, rows, x[t], x[t], out[t], out[t], outIndex);
         }
     }
 
@@ -144,21 +159,7 @@ public final class Kernels {
         }
     }
 
-    static void tile4x1(float[] w, int o1, int o2, int o3, int n, int rows, float[] x, float[] out, int index) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int k = 0;
-        for (int bound = F.loopBound(n); k < bound; k += L) {
-            FloatVector xv = FloatVector.fromArray(F, x, k);
-            a0 = FloatVector.fromArray(F, w, k).fma(xv, a0);
-            a1 = FloatVector.fromArray(F, w, o1 + k).fma(xv, a1);
-            a2 = FloatVector.fromArray(F, w, o2 + k).fma(xv, a2);
-            a3 = FloatVector.fromArray(F, w, o3 + k).fma(xv, a3);
-        }
-        store4(a0, a1, a2, a3, w, o1, o2, o3, k, n, rows, x, out, index);
-    }
-
-    private static void tile4x2(float[] w, int o1, int o2, int o3, int n, int rows, float[][] x, int t, float[][] out, int index) {
-        float[] x0 = x[t], x1 = x[t + 1];
+    private static void tile4x2(float[] w, int o1, int o2, int o3, int n, int rows, float[] x0, float[] x1, float[] out0, float[] out1, int index) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int k = 0;
         for (int bound = F.loopBound(n); k < bound; k += L) {
@@ -175,8 +176,8 @@ public final class Kernels {
             b2 = w2.fma(xv, b2);
             b3 = w3.fma(xv, b3);
         }
-        store4(a0, a1, a2, a3, w, o1, o2, o3, k, n, rows, x0, out[t], index);
-        store4(b0, b1, b2, b3, w, o1, o2, o3, k, n, rows, x1, out[t + 1], index);
+        store4(a0, a1, a2, a3, w, o1, o2, o3, k, n, rows, x0, out0, index);
+        store4(b0, b1, b2, b3, w, o1, o2, o3, k, n, rows, x1, out1, index);
     }
 
     /** out[off..off+n) += a * v[vOff..vOff+n). */
