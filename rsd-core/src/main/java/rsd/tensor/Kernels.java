@@ -131,7 +131,7 @@ public final class Kernels {
         }
         if (t < T) {
             // the last token twice: the same tile as the pairs (a separate one-token tile compiled to code
-            // twice as slow in some JVM runs), both results the same bits
+            // twice as slow in some JVM runs); its second, identical result is not summed or stored
             tile4x2(w, o1, o2, o3, n, rows, x[t], x[t], out[t], out[t], outIndex);
         }
     }
@@ -177,7 +177,9 @@ public final class Kernels {
             b3 = w3.fma(xv, b3);
         }
         store4(a0, a1, a2, a3, w, o1, o2, o3, k, n, rows, x0, out0, index);
-        store4(b0, b1, b2, b3, w, o1, o2, o3, k, n, rows, x1, out1, index);
+        if (x1 != x0) {
+            store4(b0, b1, b2, b3, w, o1, o2, o3, k, n, rows, x1, out1, index);
+        }
     }
 
     /** out[off..off+n) += a * v[vOff..vOff+n). */
