@@ -33,6 +33,12 @@ public record LlamaConfig(int dim, int layers, int heads, int kvHeads, int headD
         if (headDim % 2 != 0) {
             throw new IllegalArgumentException("head dimension must be even: " + headDim);
         }
+        // The query row and the KV-cache row of a position are int-sized: a product past 2^31 would wrap
+        // to a small (or zero) size and the cache would be allocated short.
+        if ((long) heads * headDim > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(heads + " heads of " + headDim + " floats make a query row of " + (long) heads * headDim
+                    + " floats, more than a Java array holds");
+        }
     }
 
     public int qDim() {

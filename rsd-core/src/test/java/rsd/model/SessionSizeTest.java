@@ -38,6 +38,16 @@ class SessionSizeTest {
     }
 
     @Test
+    void aKvRowPastTwoToTheThirtyOneIsRefusedNotWrapped() {
+        // 4 KV heads of 2^30 + 2 floats: 2^32 + 8 floats per position, which int arithmetic makes 8.
+        int headDim = (1 << 30) + 2;
+        Path f = TestModels.writeRandomLlama(dir, TestModels.tiny().withShape(64, 1, 4, 4, 128, 384),
+                Map.of("llama.attention.key_length", headDim, "llama.rope.dimension_count", headDim));
+        assertThatThrownBy(() -> LlamaModel.load(f, 1, 0)).isInstanceOf(RsdException.class).hasMessageStartingWith(f.toString())
+                .hasMessageContaining("4 heads of 1073741826 floats").hasMessageContaining("4294967304 floats");
+    }
+
+    @Test
     void aCacheBiggerThanTheHeapIsRefusedWithWhatItNeedsAndWhatWouldFit() {
         // The tiny shape (2 layers, kvDim 32) at 2^25 positions: 2 * 2 * 2^30 floats, 16 GiB of cache,
         // each array still within Java's limit.
