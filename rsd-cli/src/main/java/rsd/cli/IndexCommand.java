@@ -60,6 +60,7 @@ public final class IndexCommand implements Callable<Integer> {
                 throw new RsdException("folder " + d + " does not exist");
             }
         }
+        OutputPath.check("--out", out, model);
         if (Files.exists(out) && !isDatastore(out)) {
             throw new RsdException(out + " exists and is not an rsd datastore; it is left alone (choose another --out)");
         }

@@ -86,6 +86,27 @@ class HostileInputTest {
                 "--trace", out.toString())).contains(out.toString()).contains("does not exist");
     }
 
+    @Test
+    void indexIntoAMissingFolder() throws IOException {
+        Path src = Files.createDirectories(dir.resolve("index-src"));
+        Files.writeString(src.resolve("a.py"), "def f(x):\n    return x\n");
+        Path out = dir.resolve("missing5").resolve("i.rsdidx");
+        assertThat(refused("index", "--model", model.toString(), "--out", out.toString(), src.toString())).contains(out.toString())
+                .contains("does not exist");
+    }
+
+    @Test
+    void minePatternsIntoAMissingFolderOrOntoAFolder() throws IOException {
+        Path src = Files.createDirectories(dir.resolve("mine-src"));
+        Files.writeString(src.resolve("a.py"), "def f(x):\n    return x\n");
+        Path out = dir.resolve("missing6").resolve("p.tsv.gz");
+        assertThat(refused("mine-patterns", "--model", model.toString(), "--corpus", src.toString(), "--out", out.toString()))
+                .contains(out.toString()).contains("does not exist");
+        Path folder = Files.createDirectories(dir.resolve("mine-folder"));
+        assertThat(refused("mine-patterns", "--model", model.toString(), "--corpus", src.toString(), "--out", folder.toString()))
+                .contains(folder.toString()).contains("is a folder");
+    }
+
     // ---- nothing is replaced ----
 
     @Test
