@@ -102,15 +102,21 @@ public final class IndexCommand implements Callable<Integer> {
         AtomicLong sorted = new AtomicLong();
         long total = builder.tokenCount() - builder.fileCount();
         long sortStarted = System.nanoTime();
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        builder.write(tmp, tokenizer, size -> {
-            long s = sorted.addAndGet(size);
-            synchronized (sorting) {
-                sorting.update(s, total, "");
-            }
-        });
-        sorting.finish();
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+        Path tmp = OutputPath.workFile(out, ".tmp");
+        try {
+            builder.write(tmp, tokenizer, size -> {
+                long s = sorted.addAndGet(size);
+                synchronized (sorting) {
+                    sorting.update(s, total, "");
+                }
+            });
+            sorting.finish();
+            // An atomic rename replaces a file but never a folder (one may have appeared since the check).
+            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+        } catch (RuntimeException | IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
         double indexS = (System.nanoTime() - sortStarted) / 1e9;
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "rsd index: %s: %d files, %.1f MB, %d tokens; tokenized in %.1f s, indexed in %.1f s (%.2f M tokens/s), %.1f MB%n",

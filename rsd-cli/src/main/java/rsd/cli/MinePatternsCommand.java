@@ -61,7 +61,7 @@ public final class MinePatternsCommand implements Callable<Integer> {
         if (javaZip != null && !Files.isRegularFile(javaZip)) {
             throw new RsdException("zip " + javaZip + " does not exist");
         }
-        OutputPath.check("--out", out);
+        OutputPath.check("--out", out, model, javaZip);
         Tokenizer tokenizer;
         try (GgufFile gguf = GgufFile.open(model)) {
             tokenizer = Tokenizers.fromMetadata(gguf.metadata(), model.toString());

@@ -1,5 +1,7 @@
 package rsd.cli;
 
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -39,6 +41,26 @@ final class OutputPath {
         }
         if (parent != null && !Files.isWritable(parent)) {
             throw new RsdException(name + ": no permission to write in the folder " + parent);
+        }
+    }
+
+    /**
+     * Creates a new empty work file next to {@code out} ({@code out.part}, else {@code out.1.part}, ...) to
+     * be renamed onto it when complete. It did not exist before, so it is no input, folder or file of the
+     * user's, and deleting it on failure removes nothing else.
+     */
+    static Path workFile(Path out, String suffix) {
+        for (int i = 0; ; i++) {
+            Path p = out.resolveSibling(out.getFileName() + (i == 0 ? "" : "." + i) + suffix);
+            try {
+                return Files.createFile(p);
+            } catch (FileAlreadyExistsException e) {
+                if (i == 99) {
+                    throw new RsdException(out + ": cannot create a work file next to it (" + p + " and 99 others exist)");
+                }
+            } catch (IOException e) {
+                throw new RsdException(out + ": cannot create the work file " + p + " (" + RsdException.reason(e) + ")");
+            }
         }
     }
 }

@@ -46,7 +46,7 @@ public final class QuantizeCommand implements Callable<Integer> {
             default -> throw new RsdException("--type " + type + ": supported types are Q8_0 and Q4_0");
         };
         OutputPath.check(null, out, in);
-        Path tmp = out.resolveSibling(out.getFileName() + ".part");
+        Path tmp = OutputPath.workFile(out, ".part");
         PercentProgress progress = new PercentProgress(spec.commandLine().getErr(), "quantize", Terminal.interactive());
         try (GgufFile g = GgufFile.open(in)) {
             try (GgufWriter w = GgufWriter.create(tmp)) {

@@ -119,6 +119,58 @@ class HostileInputTest {
         }
     }
 
+    @Test
+    void quantizeNeverWritesOverAnInputNamedLikeItsWorkFile() throws IOException {
+        Path own = Files.createDirectories(dir.resolve("work-file-input")); // (the other tests look for .part files in dir)
+        Path in = Files.copy(model, own.resolve("named.gguf.part"));
+        byte[] before = Files.readAllBytes(in);
+        Path out = own.resolve("named.gguf");
+        EngineCommandsTest.Run r = EngineCommandsTest.rsd("quantize", in.toString(), out.toString(), "--type", "Q8_0");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllBytes(in)).isEqualTo(before);
+        assertThat(out).isRegularFile();
+    }
+
+    @Test
+    void quantizeLeavesAFolderOrFileNamedLikeItsWorkFileAlone() throws IOException {
+        Path own = Files.createDirectories(dir.resolve("work-file-aside"));
+        Path out = own.resolve("aside.gguf");
+        Path folder = Files.createDirectories(own.resolve("aside.gguf.part"));
+        EngineCommandsTest.Run r = EngineCommandsTest.rsd("quantize", model.toString(), out.toString(), "--type", "Q8_0");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(folder).isDirectory();
+        assertThat(out).isRegularFile();
+        Path out2 = own.resolve("aside2.gguf");
+        Path file = Files.writeString(own.resolve("aside2.gguf.part"), "keep me");
+        EngineCommandsTest.Run r2 = EngineCommandsTest.rsd("quantize", model.toString(), out2.toString(), "--type", "Q8_0");
+        assertThat(r2.code()).as(r2.err()).isZero();
+        assertThat(file).hasContent("keep me");
+        assertThat(out2).isRegularFile();
+    }
+
+    @Test
+    void indexLeavesAFileNamedLikeItsWorkFileAlone() throws IOException {
+        Path src = Files.createDirectories(dir.resolve("index-src2"));
+        Files.writeString(src.resolve("a.py"), "def f(x):\n    return x\n");
+        Path out = dir.resolve("kept.rsdidx");
+        Path file = Files.writeString(dir.resolve("kept.rsdidx.tmp"), "keep me");
+        EngineCommandsTest.Run r = EngineCommandsTest.rsd("index", "--model", model.toString(), "--out", out.toString(), src.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(file).hasContent("keep me");
+        assertThat(out).isRegularFile();
+    }
+
+    @Test
+    void minePatternsNeverWritesOverItsModel() throws IOException {
+        Path src = Files.createDirectories(dir.resolve("mine-src2"));
+        Files.writeString(src.resolve("a.py"), "def f(x):\n    return x\n");
+        Path own = Files.copy(model, dir.resolve("mine-model.gguf"));
+        byte[] before = Files.readAllBytes(own);
+        assertThat(refused("mine-patterns", "--model", own.toString(), "--corpus", src.toString(), "--min-count", "1",
+                "--out", own.toString())).contains("would overwrite the input file");
+        assertThat(Files.readAllBytes(own)).isEqualTo(before);
+    }
+
     // ---- only regular files are models ----
 
     @Test
