@@ -145,7 +145,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (!Files.exists(model)) {
             throw new RsdException("model file " + model + " not found: pass --model MODEL.gguf (its tokenizer decides the tokens)");
         }
-        requireFile(model, "model");
+        Models.refuseNonFile(model, "model", "--model");
         if (input.trace != null) {
             requireFile(input.trace, "trace file");
             Trace trace = Trace.read(input.trace);

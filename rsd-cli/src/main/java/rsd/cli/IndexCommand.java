@@ -52,6 +52,7 @@ public final class IndexCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Models.refuseNonFile(model, "model", "--model");
         if (!Files.isRegularFile(model)) {
             throw new RsdException("model file " + model + " does not exist");
         }

@@ -55,6 +55,7 @@ public final class MinePatternsCommand implements Callable<Integer> {
         if (corpora.isEmpty() && javaZip == null) {
             throw new RsdException("give at least one --corpus DIR or --java-zip ZIP");
         }
+        Models.refuseNonFile(model, "model", "--model");
         if (!Files.isRegularFile(model)) {
             throw new RsdException("model file " + model + " does not exist");
         }

@@ -42,17 +42,25 @@ final class Models implements AutoCloseable {
     }
 
     private LoadedModel open(Path path, String what, String option) {
+        refuseNonFile(path, what, option);
+        if (!Files.exists(path)) {
+            throw new RsdException(what + " file " + path + " not found (pass " + option + " FILE"
+                    + (path.startsWith("models") ? "; the embedded models are built by the training scripts" : "") + ")");
+        }
+        return opener.open(path, options.threads, options.ctx);
+    }
+
+    /**
+     * Refuses a model path that exists but is no regular file: a folder is called a folder, and a FIFO or
+     * device is never opened (it would wait for a writer, or never end). A missing path is the caller's.
+     */
+    static void refuseNonFile(Path path, String what, String option) {
         if (Files.isDirectory(path)) {
             throw new RsdException(what + " " + path + " is a folder, not a model file (pass " + option + " FILE.gguf)");
         }
         if (Files.exists(path) && !Files.isRegularFile(path)) {
             throw new RsdException(what + " " + path + " is not a regular file (pass " + option + " FILE.gguf)");
         }
-        if (!Files.exists(path)) {
-            throw new RsdException(what + " file " + path + " not found (pass " + option + " FILE"
-                    + (path.startsWith("models") ? "; the embedded models are built by the training scripts" : "") + ")");
-        }
-        return opener.open(path, options.threads, options.ctx);
     }
 
     /** Resources for the mode registry; the draft model is offered only when its file exists. */

@@ -87,6 +87,7 @@ public final class ReplayCommand implements Callable<Integer> {
         if ((dataset == null) == (corpus == null)) {
             throw new RsdException("give exactly one of --dataset FILE or --corpus DIR");
         }
+        Models.refuseNonFile(model, "model", "--model");
         if (!Files.isRegularFile(model)) {
             throw new RsdException("model file " + model + " does not exist");
         }
@@ -141,6 +142,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
     /** The cached or freshly measured cost curve of --cost-model on this machine. */
     private CostModel calibrate() {
+        Models.refuseNonFile(costModel, "cost model", "--cost-model");
         if (!Files.isRegularFile(costModel)) {
             throw new RsdException("cost model file " + costModel + " does not exist");
         }

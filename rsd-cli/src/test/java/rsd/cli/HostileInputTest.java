@@ -206,6 +206,25 @@ class HostileInputTest {
     }
 
     @Test
+    void everyCommandCallsAFolderGivenAsModelAFolder() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("another-model-folder"));
+        Path src = Files.createDirectories(dir.resolve("folder-src"));
+        Files.writeString(src.resolve("a.py"), "def f(x):\n    return x\n");
+        Path data = Files.writeString(dir.resolve("folder-data.jsonl"),
+                "{\"prompt\": \"def f(x):\\n\", \"canonical_solution\": \"    return x\\n\"}\n");
+        List<String[]> commands = List.of(
+                new String[] {"index", "--model", folder.toString(), "--out", dir.resolve("f.rsdidx").toString(), src.toString()},
+                new String[] {"mine-patterns", "--model", folder.toString(), "--corpus", src.toString(), "--out",
+                    dir.resolve("f.tsv.gz").toString()},
+                new String[] {"replay", "--model", folder.toString(), "--dataset", data.toString()},
+                new String[] {"replay", "--model", model.toString(), "--dataset", data.toString(), "--cost-model", folder.toString()},
+                new String[] {"analyze", "--model", folder.toString(), "--text", "x", "--format", "ansi"});
+        for (String[] c : commands) {
+            assertThat(refused(c)).as(String.join(" ", c)).contains(folder.toString()).contains("is a folder").doesNotContain("does not exist");
+        }
+    }
+
+    @Test
     void aPromptFileThatIsNotUtf8SaysSo() throws IOException {
         Path p = Files.write(dir.resolve("latin1.txt"), "caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
         assertThat(refused("generate", "--model", model.toString(), "--prompt-file", p.toString())).contains(p.toString())
