@@ -2,8 +2,6 @@ package rsd.tensor;
 
 import java.lang.foreign.MemorySegment;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import rsd.gguf.GgmlType;
 
 /** IEEE half precision. */
@@ -34,5 +32,4 @@ final class F16Tensor extends Tensor {
             out[off + k] = get(from + k);
         }
     }
-
 }

@@ -2,8 +2,6 @@ package rsd.tensor;
 
 import java.lang.foreign.MemorySegment;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import rsd.gguf.GgmlType;
 
 /** Plain 32-bit floats. */
@@ -28,5 +26,4 @@ final class F32Tensor extends Tensor {
             out[off + k] = data.get(Kernels.FLOAT_LE, (from + k) * 4);
         }
     }
-
 }

@@ -51,7 +51,6 @@ public final class Kernels {
      * Kernels differ only in how many such chains they run side by side.
      */
 
-
     /**
      * The lanes of v summed by a fixed tree: lane i plus lane i + L/2, then i + L/4, ... (lane 0 of the
      * result). The lanes go through memory: the Vector API's lane shuffles measured several times slower
@@ -63,10 +62,8 @@ public final class Kernels {
         return sumLanes(lanes, 0);
     }
 
-    /** {@link #sumLanes(FloatVector)} of the vector stored at lanes[off..off+L); overwrites it. */
-    static float sumLanes(float[] lanes, int off) {
-        float[] v = lanes;
-        int o = off;
+    /** {@link #sumLanes(FloatVector)} of the vector stored at v[o..o+L); may overwrite it. */
+    static float sumLanes(float[] v, int o) {
         if (L == 16) {
             // the tree written out: 8 + 4 + 2 + 1 adds
             float s0 = v[o] + v[o + 8], s1 = v[o + 1] + v[o + 9], s2 = v[o + 2] + v[o + 10], s3 = v[o + 3] + v[o + 11];

@@ -60,5 +60,4 @@ final class Q4_0Tensor extends Tensor {
             }
         }
     }
-
 }

@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import rsd.gguf.GgmlType;
 
@@ -94,5 +93,4 @@ final class Q4_KTensor extends Tensor {
             }
         }
     }
-
 }

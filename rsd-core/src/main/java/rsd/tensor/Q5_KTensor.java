@@ -84,5 +84,4 @@ final class Q5_KTensor extends Tensor {
             }
         }
     }
-
 }

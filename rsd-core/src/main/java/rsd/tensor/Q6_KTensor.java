@@ -85,5 +85,4 @@ final class Q6_KTensor extends Tensor {
     private static void store(ByteVector q, float scale, float[] out, int at) {
         ((jdk.incubator.vector.FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, Kernels.F, 0)).mul(scale).intoArray(out, at);
     }
-
 }

@@ -3,8 +3,6 @@ package rsd.tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import rsd.gguf.GgmlType;
 
 /** Blocks of 32 weights: an f16 scale d, then 32 signed bytes q; weight = d * q. */
@@ -43,5 +41,4 @@ final class Q8_0Tensor extends Tensor {
             }
         }
     }
-
 }

@@ -1,6 +1,5 @@
 package rsd.tensor;
 
-
 import java.lang.foreign.MemorySegment;
 import rsd.error.RsdException;
 import rsd.gguf.GgmlType;
@@ -84,7 +83,7 @@ public abstract class Tensor {
 
     /** Floats of {@link #matmul}'s scratch for rows of {@code cols} elements: one panel of rows and its lane sums. */
     public static int scratchFloats(int cols) {
-        return Math.addExact(Math.multiplyExact(Kernels.PANEL_ROWS, cols), Kernels.PANEL_ROWS * 16);
+        return Math.addExact(Math.multiplyExact(Kernels.PANEL_ROWS, cols), Kernels.PANEL_ROWS * Kernels.L);
     }
 
     /**
