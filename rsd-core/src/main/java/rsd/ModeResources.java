@@ -2,6 +2,7 @@ package rsd;
 
 import java.util.function.Supplier;
 import rsd.draft.CostModel;
+import rsd.draft.OutputMemory;
 import rsd.draft.datastore.Datastore;
 import rsd.error.RsdException;
 import rsd.model.LanguageModel;
@@ -13,17 +14,29 @@ import rsd.tokenizer.Tokenizer;
  * token it gives less probability than this, as llama.cpp's {@code p_min}; 0 = always gamma tokens), and
  * a draft model (loaded on first use; null when there is none), the target's forward cost curve for
  * mode auto (asked for on first use; whoever opened the model knows its file and where to report a
- * calibration), and a code datastore that {@code auto} drafts from (null when there is none; its owner
- * closes it).
+ * calibration), a code datastore that {@code auto} drafts from (null when there is none; its owner
+ * closes it), and a memory of earlier outputs that {@code auto} drafts from, shared by every decoder built
+ * from these resources (null: none).
  */
 public record ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, double draftPMin,
                             Supplier<LanguageModel> draftModel, Supplier<CostModel> costModel,
-                            Datastore datastore) {
+                            Datastore datastore, OutputMemory memory) {
     public static final int DEFAULT_GAMMA = 4;
     public static final double DEFAULT_DRAFT_P_MIN = 0.0;
 
     public ModeResources {
         check(gamma, draftPMin);
+    }
+
+    /** Resources without a memory of earlier outputs. */
+    public ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, double draftPMin,
+                         Supplier<LanguageModel> draftModel, Supplier<CostModel> costModel, Datastore datastore) {
+        this(model, tokenizer, gamma, draftPMin, draftModel, costModel, datastore, null);
+    }
+
+    /** The same resources with a memory of earlier outputs (null: none) that their decoders share. */
+    public ModeResources withMemory(OutputMemory outputs) {
+        return new ModeResources(model, tokenizer, gamma, draftPMin, draftModel, costModel, datastore, outputs);
     }
 
     /** The settings' bounds, for callers that check before loading any model. */
@@ -39,7 +52,7 @@ public record ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma,
     /** Resources whose cost curve is measured on first use, without a cache (models without a file). */
     public ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, double draftPMin,
                          Supplier<LanguageModel> draftModel) {
-        this(model, tokenizer, gamma, draftPMin, draftModel, () -> CostModel.forModel(model), null);
+        this(model, tokenizer, gamma, draftPMin, draftModel, () -> CostModel.forModel(model), null, null);
     }
 
     public ModeResources(LanguageModel model, Tokenizer tokenizer, int gamma, Supplier<LanguageModel> draftModel) {

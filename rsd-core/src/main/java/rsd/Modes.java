@@ -12,7 +12,9 @@ import rsd.draft.DraftModelDrafter;
 import rsd.draft.FirstMatchSpeculator;
 import rsd.draft.IndentDrafter;
 import rsd.draft.LookupDrafter;
+import rsd.draft.MemoryDrafter;
 import rsd.draft.PatternDrafter;
+import rsd.draft.RecyclingDrafter;
 import rsd.draft.datastore.DatastoreDrafter;
 import rsd.draft.rules.Rules;
 import rsd.error.RsdException;
@@ -27,7 +29,7 @@ public final class Modes {
     public static final String STANDARD = "standard";
     public static final String INDENT = "indent";
     public static final String DRAFT = "draft";
-    /** Cost-aware: all rules, lookup, patterns, indent (and a code datastore when given) as one token tree, sized by the cost curve. */
+    /** Cost-aware: all rules, lookup, patterns, indent, the model's recycled predictions (and a code datastore and the memory of earlier outputs when given) as one token tree, sized by the cost curve. */
     public static final String AUTO = "auto";
     /** Ablation: the rules only (first rule with a guess, up to gamma tokens). */
     public static final String RULES = "rules";
@@ -35,13 +37,15 @@ public final class Modes {
     public static final String LOOKUP = "lookup";
     /** Ablation: the mined n-gram table only. */
     public static final String PATTERNS = "patterns";
+    /** Ablation: the model's own earlier predictions only (token recycling), one chain of the top successors. */
+    public static final String RECYCLE = "recycle";
 
     private Modes() {
     }
 
     /** Modes that can run with these resources, standard first. */
     public static List<String> available(ModeResources res) {
-        List<String> modes = new ArrayList<>(List.of(STANDARD, INDENT, RULES, LOOKUP, PATTERNS, AUTO));
+        List<String> modes = new ArrayList<>(List.of(STANDARD, INDENT, RULES, LOOKUP, PATTERNS, RECYCLE, AUTO));
         if (res.draftModel() != null) {
             modes.add(DRAFT);
         }
@@ -58,6 +62,7 @@ public final class Modes {
             case RULES -> new FirstMatchSpeculator(Rules.all(), res.gamma());
             case LOOKUP -> new FirstMatchSpeculator(List.of(new LookupDrafter()), res.gamma());
             case PATTERNS -> new FirstMatchSpeculator(List.of(new PatternDrafter()), res.gamma());
+            case RECYCLE -> new FirstMatchSpeculator(List.of(new RecyclingDrafter()), res.gamma());
             case AUTO -> new AutoSpeculator(autoSources(res), res.costModel().get());
             default -> throw new RsdException("unknown mode '" + mode + "'; available modes: "
                     + String.join(", ", available(res)));
@@ -70,8 +75,12 @@ public final class Modes {
         sources.add(new IndentDrafter(res.tokenizer()));
         sources.add(new LookupDrafter());
         sources.add(new PatternDrafter());
+        sources.add(new RecyclingDrafter());
         if (res.datastore() != null) {
             sources.add(new DatastoreDrafter(res.datastore()));
+        }
+        if (res.memory() != null) {
+            sources.add(new MemoryDrafter(res.memory()));
         }
         return sources;
     }

@@ -11,6 +11,7 @@ import rsd.decode.GenerationSettings;
 import rsd.decode.Prompts;
 import rsd.decode.TokenListener;
 import rsd.draft.CostModel;
+import rsd.draft.OutputMemory;
 import rsd.draft.datastore.Datastore;
 import rsd.error.RsdException;
 import rsd.metrics.RuleStats;
@@ -108,7 +109,8 @@ public final class SpeculativeDecoding implements AutoCloseable {
         // A library reports no calibration; the curve is cached by file when there is one.
         Supplier<CostModel> cost = t.path() == null ? () -> CostModel.forModel(opened.model())
                 : () -> CostModel.forFile(opened.model(), opened.path(), b.threads, null);
-        this.resources = new ModeResources(t.model(), t.tokenizer(), b.gamma, b.draftPMin, draftSupplier, cost, datastore);
+        this.resources = new ModeResources(t.model(), t.tokenizer(), b.gamma, b.draftPMin, draftSupplier, cost, datastore,
+                b.memoryTokens == 0 ? null : new OutputMemory(b.memoryTokens));
         if (!Modes.available(resources).contains(speculativeMode)) {
             close();
             throw new RsdException("mode '" + speculativeMode + "' is not available; available: "
@@ -187,6 +189,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
         private int contextLength = 4096;
         private long seed;
         private Path datastore;
+        private int memoryTokens = OutputMemory.DEFAULT_CAPACITY;
 
         public Builder model(Path path) {
             this.model = path;
@@ -246,6 +249,19 @@ public final class SpeculativeDecoding implements AutoCloseable {
          */
         public Builder datastore(Path file) {
             this.datastore = file;
+            return this;
+        }
+
+        /**
+         * Tokens of earlier outputs this instance remembers as a drafting source of mode auto (later
+         * generations get what earlier ones wrote after the same tokens back as guesses); 0: none.
+         * Default {@link OutputMemory#DEFAULT_CAPACITY}, about 12 bytes per token.
+         */
+        public Builder outputMemory(int tokens) {
+            if (tokens != 0 && tokens < 16) {
+                throw new RsdException("an output memory needs at least 16 tokens (0: none), got " + tokens);
+            }
+            this.memoryTokens = tokens;
             return this;
         }
 

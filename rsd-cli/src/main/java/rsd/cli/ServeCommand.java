@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 import rsd.LoadedModel;
 import rsd.ModeResources;
 import rsd.Modes;
+import rsd.draft.OutputMemory;
 import rsd.error.RsdException;
 import rsd.model.LlamaModel;
 import rsd.server.OpenAiServer;
@@ -57,6 +58,10 @@ public final class ServeCommand implements Callable<Integer> {
             + "request; then its connection is closed (default: ${DEFAULT-VALUE})")
     long requestTimeout = OpenAiServer.DEFAULT_REQUEST_SECONDS;
 
+    @Option(names = "--memory-tokens", paramLabel = "N", description = "tokens of earlier answers the decode slots share "
+            + "as guesses for later requests (mode auto; about 12 bytes each; 0 = none; default: ${DEFAULT-VALUE})")
+    int memoryTokens = OutputMemory.DEFAULT_CAPACITY;
+
     private final ModelOpener opener;
     /** Counted down to stop serving: by the JVM's shutdown hook (Ctrl-C), or by a test. */
     final CountDownLatch stop = new CountDownLatch(1);
@@ -79,6 +84,9 @@ public final class ServeCommand implements Callable<Integer> {
         }
         // Check the server's numbers before spending seconds on loading the model.
         new ServerOptions(host, port, parallel, queue, maxBody, 2, "check", 1000);
+        if (memoryTokens != 0 && memoryTokens < 16) {
+            throw new RsdException("--memory-tokens must be 0 (none) or at least 16, got " + memoryTokens);
+        }
         if (requestTimeout < 1) {
             throw new RsdException("--request-timeout must be at least 1 second, got " + requestTimeout);
         }
@@ -94,7 +102,8 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }, "rsd-serve-shutdown");
         try (Models models = new Models(modelOptions, opener)) {
-            ModeResources resources = models.resources();
+            ModeResources resources = models.resources()
+                    .withMemory(memoryTokens == 0 ? null : new OutputMemory(memoryTokens));
             // The registry checks the name when the decoders are built (an unknown mode, draft without a draft model).
             String chosen = mode;
             int context = models.target.model().contextLength();

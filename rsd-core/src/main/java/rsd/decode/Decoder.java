@@ -178,6 +178,9 @@ public final class Decoder implements TextGenerator, AutoCloseable {
                         ? s.forward(tree.tokens(), pos)
                         : s.forwardTree(tree.tokens(), tree.parents(), pos);
                 forwardPasses++;
+                if (speculator instanceof ForwardObserver observer) {
+                    observer.observeForward(tree.tokens(), logits);
+                }
                 Verifier.Outcome outcome = greedy
                         ? Verifier.greedy(tree, logits)
                         : Verifier.sample(tree, logits, settings, random, acceptanceRule);
@@ -211,6 +214,7 @@ public final class Decoder implements TextGenerator, AutoCloseable {
                 pos += 1 + accepted;
                 last = outcome.modelToken();
             }
+            speculator.finish(context);
             double seconds = (System.nanoTime() - start) / 1e9;
             int[] ids = Arrays.copyOf(generated, count);
             long drafted = tally.totalDrafted();

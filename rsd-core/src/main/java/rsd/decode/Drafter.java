@@ -24,4 +24,8 @@ public interface Drafter {
     /** Called when a new sequence starts. */
     default void reset() {
     }
+
+    /** Called when a sequence has ended, with everything it holds (prompt, then the generated tokens). */
+    default void finish(DraftContext context) {
+    }
 }

@@ -17,4 +17,8 @@ public interface Speculator {
     /** Called when a new sequence starts. */
     default void reset() {
     }
+
+    /** Called when a sequence has ended, with everything it holds (prompt, then the generated tokens). */
+    default void finish(DraftContext context) {
+    }
 }

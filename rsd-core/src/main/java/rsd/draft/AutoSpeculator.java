@@ -9,6 +9,7 @@ import java.util.Map;
 import rsd.decode.Draft;
 import rsd.decode.DraftContext;
 import rsd.decode.Drafter;
+import rsd.decode.ForwardObserver;
 import rsd.decode.Speculator;
 
 /**
@@ -31,7 +32,7 @@ import rsd.decode.Speculator;
  * forward time than its calls take is skipped for a few steps (doubling up to {@link #MAX_PAUSE}), then
  * asked again, so a rule that rarely fires but always checks stops slowing every step.
  */
-public final class AutoSpeculator implements Speculator {
+public final class AutoSpeculator implements Speculator, ForwardObserver {
     /** Forgetting factor per observation: about the last 30 guesses of a source count. */
     static final double DECAY = 0.97;
     /** Deepest guess any source is asked for. */
@@ -310,6 +311,22 @@ public final class AutoSpeculator implements Speculator {
     @Override
     public void observe(List<Draft> branches, int chosenBranch, int accepted) {
         // Scoring waits for the next propose, when the model's own token is in the context too.
+    }
+
+    @Override
+    public void observeForward(int[] tokens, float[][] logits) {
+        for (Drafter d : sources) {
+            if (d instanceof ForwardObserver o) {
+                o.observeForward(tokens, logits);
+            }
+        }
+    }
+
+    @Override
+    public void finish(DraftContext context) {
+        for (Drafter d : sources) {
+            d.finish(context);
+        }
     }
 
     @Override

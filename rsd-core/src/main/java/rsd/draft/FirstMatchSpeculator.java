@@ -4,13 +4,14 @@ import java.util.List;
 import rsd.decode.Draft;
 import rsd.decode.DraftContext;
 import rsd.decode.Drafter;
+import rsd.decode.ForwardObserver;
 import rsd.decode.Speculator;
 
 /**
  * A fixed-policy speculator for single-source and ablation modes: the first drafter (in order) that has a
  * guess proposes up to {@code maxDraft} tokens, verified as one branch. No cost model.
  */
-public final class FirstMatchSpeculator implements Speculator {
+public final class FirstMatchSpeculator implements Speculator, ForwardObserver {
     private final List<Drafter> drafters;
     private final int maxDraft;
 
@@ -41,6 +42,20 @@ public final class FirstMatchSpeculator implements Speculator {
                 }
             }
         }
+    }
+
+    @Override
+    public void observeForward(int[] tokens, float[][] logits) {
+        for (Drafter d : drafters) {
+            if (d instanceof ForwardObserver o) {
+                o.observeForward(tokens, logits);
+            }
+        }
+    }
+
+    @Override
+    public void finish(DraftContext context) {
+        drafters.forEach(d -> d.finish(context));
     }
 
     @Override

@@ -1,0 +1,15 @@
+package rsd.decode;
+
+/**
+ * Implemented by a speculator (or a drafter inside one) that learns from the model's own predictions.
+ * Every verification forward computes the logits of every position of the token tree anyway; the decode
+ * loop shows them here at no extra forward. Observers must not modify what they are given, and what
+ * they learn can only change later guesses, never the output.
+ */
+public interface ForwardObserver {
+    /**
+     * After a verification forward: {@code tokens[i]} was the input at tree node i (node 0 is the last
+     * accepted token) and {@code logits[i]} is what the model predicts for the token after it there.
+     */
+    void observeForward(int[] tokens, float[][] logits);
+}
