@@ -174,6 +174,7 @@ public final class Decoder implements TextGenerator, AutoCloseable {
                     branches = List.of();
                 }
                 TokenTree tree = TokenTree.build(last, branches, room);
+                long forwardStart = System.nanoTime();
                 float[][] logits = tree.isChain()
                         ? s.forward(tree.tokens(), pos)
                         : s.forwardTree(tree.tokens(), tree.parents(), pos);
@@ -191,6 +192,9 @@ public final class Decoder implements TextGenerator, AutoCloseable {
                     int[] keep = new int[accepted + 1];
                     System.arraycopy(outcome.path(), 0, keep, 1, accepted);
                     s.keepPath(pos, keep);
+                }
+                if (speculator instanceof ForwardObserver observer) {
+                    observer.observeStep(tree.size(), (System.nanoTime() - forwardStart) / 1e6);
                 }
                 for (int node = 1; node < tree.size(); node++) {
                     tally.drafted(tree.rule(node), 1);

@@ -12,4 +12,11 @@ public interface ForwardObserver {
      * accepted token) and {@code logits[i]} is what the model predicts for the token after it there.
      */
     void observeForward(int[] tokens, float[][] logits);
+
+    /**
+     * After a step: how long its forward over {@code tokens} tokens and the verification took, so that a
+     * speculator can size its trees by what steps cost in this run rather than in a calibration.
+     */
+    default void observeStep(int tokens, double millis) {
+    }
 }

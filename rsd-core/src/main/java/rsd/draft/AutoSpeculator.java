@@ -71,11 +71,14 @@ public final class AutoSpeculator implements Speculator, ForwardObserver {
     private int pendingFirstToken;
 
     private final SourceUse[] use;
+    /** What steps of each forward width really take in this run (forward, verification, bookkeeping). */
+    private final StepCosts stepCosts;
 
     public AutoSpeculator(List<Drafter> sources, CostModel cost) {
         this.sources = List.copyOf(sources);
         this.cost = cost;
         this.use = new SourceUse[sources.size()];
+        this.stepCosts = new StepCosts(cost);
         for (int s = 0; s < use.length; s++) {
             shares.put(sources.get(s).name(), new long[2]);
             use[s] = new SourceUse();
@@ -140,6 +143,11 @@ public final class AutoSpeculator implements Speculator, ForwardObserver {
         return branches;
     }
 
+    /** The cost of a step over {@code tokens} tokens relative to a plain one, as this run has measured it. */
+    public double stepCost(int tokens) {
+        return stepCosts.cost(tokens);
+    }
+
     /** Whether drafting is paused now because it did not pay for its own time. */
     public boolean paused() {
         return pausedFor > 0;
@@ -195,7 +203,7 @@ public final class AutoSpeculator implements Speculator, ForwardObserver {
         int bestCount = 0;
         for (int n = 1; n <= Math.min(order.size(), limit); n++) {
             expected += order.get(n - 1).p;
-            double value = expected / cost.cost(1 + n);
+            double value = expected / stepCosts.cost(1 + n);
             if (value > best + 1e-9) {
                 best = value;
                 bestCount = n;
@@ -308,9 +316,60 @@ public final class AutoSpeculator implements Speculator, ForwardObserver {
     private record Pending(int source, String key, Draft draft) {
     }
 
+    /**
+     * Step cost by forward width as the running decode measures it. The calibration times isolated
+     * forwards; inside a decode a wide step also pays for the tree's attention, the verification of more
+     * rows, caches the drafters cooled, and the JIT's code for that width, so its cost can differ from the
+     * curve (measured up to 2x). The decode loop reports each step's forward and verification time;
+     * each width keeps a running mean, and once a width has been seen {@link #MIN_SEEN}
+     * times, its ratio to the plain step (measured the same way, or the calibrated one-token forward
+     * while auto has not taken enough plain steps) replaces the calibrated cost. Widths not seen yet keep
+     * the calibrated cost scaled by the correction of the nearest narrower width that was seen.
+     */
+    static final class StepCosts {
+        static final int MIN_SEEN = 4;
+        private static final double DECAY = 0.9;
+        private final CostModel calibrated;
+        private final double[] millis = new double[MAX_DEPTH + 2];
+        private final int[] seen = new int[MAX_DEPTH + 2];
+
+        StepCosts(CostModel calibrated) {
+            this.calibrated = calibrated;
+        }
+
+        void observe(int width, double ms) {
+            if (width < 1 || width >= millis.length || !(ms > 0)) {
+                return;
+            }
+            millis[width] = seen[width] == 0 ? ms : DECAY * millis[width] + (1 - DECAY) * ms;
+            seen[width]++;
+        }
+
+        double cost(int tokens) {
+            double curve = calibrated.cost(tokens);
+            // a plain step's time: measured, else the calibrated one-token forward (when auto always guesses)
+            double plain = seen[1] >= MIN_SEEN ? millis[1] : calibrated.forwardMillis();
+            if (tokens <= 1 || !(plain > 0)) {
+                return curve;
+            }
+            for (int w = Math.min(tokens, millis.length - 1); w > 1; w--) {
+                if (seen[w] >= MIN_SEEN) {
+                    double measured = Math.max(1.0, millis[w] / plain);
+                    return w == tokens ? measured : curve * measured / calibrated.cost(w);
+                }
+            }
+            return curve;
+        }
+    }
+
     @Override
     public void observe(List<Draft> branches, int chosenBranch, int accepted) {
         // Scoring waits for the next propose, when the model's own token is in the context too.
+    }
+
+    @Override
+    public void observeStep(int tokens, double millis) {
+        stepCosts.observe(tokens, millis);
     }
 
     @Override
