@@ -200,7 +200,7 @@ class CliTest {
         assertThat(doc.get("dataset").get("problems").asInt()).isEqualTo(3);
         assertThat(doc.get("settings").get("max_tokens").asInt()).isEqualTo(12);
         assertThat(doc.get("model").get("path").asText()).isEqualTo(model.toString());
-        assertThat(doc.get("modes")).hasSize(7); // standard, indent, rules, lookup, patterns, auto, draft
+        assertThat(doc.get("modes")).hasSize(8); // standard, indent, rules, lookup, patterns, recycle, auto, draft
         assertThat(doc.get("problems")).hasSize(21);
         for (JsonNode m : doc.get("modes")) {
             assertThat(m.get("identical_to_standard").asBoolean()).isTrue();
