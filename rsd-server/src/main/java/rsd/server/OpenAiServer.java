@@ -11,6 +11,8 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
@@ -26,6 +28,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import rsd.decode.GenerationResult;
+import rsd.decode.GenerationSettings;
+import rsd.decode.Prompts;
 import rsd.decode.TextGenerator;
 import rsd.decode.TokenListener;
 import rsd.error.RsdException;
@@ -59,6 +63,10 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     private final ServerOptions options;
+    private final ServerPolicy policy;
+    private final byte[] apiKeyBytes;
+    /** False until every slot has run its warm-up generation; /health answers 503 meanwhile. */
+    private volatile boolean ready;
     private final Tokenizer tokenizer;
     private final String mode;
     private final RequestParser parser;
@@ -70,9 +78,11 @@ public final class OpenAiServer implements AutoCloseable {
     private final long startedEpochSeconds = System.currentTimeMillis() / 1000;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    private OpenAiServer(ServerOptions options, List<? extends TextGenerator> generators, PrintStream log)
-            throws IOException {
+    private OpenAiServer(ServerOptions options, ServerPolicy policy, List<? extends TextGenerator> generators,
+                         PrintStream log) throws IOException {
         this.options = options;
+        this.policy = policy;
+        this.apiKeyBytes = policy.apiKey() == null ? null : policy.apiKey().getBytes(StandardCharsets.UTF_8);
         this.log = log;
         this.tokenizer = generators.get(0).tokenizer();
         this.mode = generators.get(0).mode();
@@ -96,6 +106,44 @@ public final class OpenAiServer implements AutoCloseable {
         http.createContext("/", this::handle);
         http.setExecutor(handlers);
         http.start();
+        if (policy.warmUp()) {
+            Thread.ofPlatform().daemon().name("rsd-warm-up").start(() -> warmUp(generators));
+        } else {
+            ready = true;
+        }
+    }
+
+    /**
+     * One short greedy generation per slot, all slots at once, before any request is taken: the first
+     * forward passes are the slow ones (JIT compilation, first touch of the weights, KV cache allocation).
+     * Requests arriving meanwhile get 503, like /health.
+     */
+    private void warmUp(List<? extends TextGenerator> generators) {
+        int[] prompt = Prompts.completion(tokenizer, "Hello");
+        GenerationSettings settings = new GenerationSettings(2, 0f, 0, 1f, 0, List.of());
+        List<Thread> threads = new ArrayList<>();
+        for (TextGenerator g : generators) {
+            threads.add(Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    g.generate(prompt, settings, null, () -> false);
+                } catch (RuntimeException e) {
+                    log.println("rsd serve: warm-up generation failed: " + e);
+                }
+            }));
+        }
+        try {
+            for (Thread t : threads) {
+                t.join();
+            }
+            ready = true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether warm-up is over (always true without warm-up). */
+    public boolean ready() {
+        return ready;
     }
 
     /**
@@ -106,12 +154,18 @@ public final class OpenAiServer implements AutoCloseable {
      */
     public static OpenAiServer start(ServerOptions options, Supplier<? extends TextGenerator> generators,
                                      PrintStream log) {
+        return start(options, ServerPolicy.DEFAULT, generators, log);
+    }
+
+    /** As {@link #start(ServerOptions, Supplier, PrintStream)}, with access rules, aliases and warm-up. */
+    public static OpenAiServer start(ServerOptions options, ServerPolicy policy,
+                                     Supplier<? extends TextGenerator> generators, PrintStream log) {
         List<TextGenerator> list = new ArrayList<>();
         for (int i = 0; i < options.parallel(); i++) {
             list.add(generators.get());
         }
         try {
-            return new OpenAiServer(options, list, log);
+            return new OpenAiServer(options, policy, list, log);
         } catch (IOException e) {
             throw new RsdException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage());
         }
@@ -183,15 +237,18 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void handleCounted(HttpExchange exchange) {
         long start = System.nanoTime();
-        ResponseChannel channel = new ResponseChannel(exchange);
         String path = exchange.getRequestURI().getPath();
         String method = exchange.getRequestMethod();
+        ResponseChannel channel = new ResponseChannel(exchange, "HEAD".equals(method));
         String route = routeOf(path);
         int status;
         try {
+            admit(exchange, route, method);
             status = switch (route) {
                 case "/v1/completions" -> post(exchange, method, () -> generate(exchange, channel, false));
                 case "/v1/chat/completions" -> post(exchange, method, () -> generate(exchange, channel, true));
+                case "/tokenize" -> post(exchange, method, () -> tokenize(exchange, channel));
+                case "/detokenize" -> post(exchange, method, () -> detokenize(exchange, channel));
                 case "/v1/models" -> get(exchange, method, () -> models(channel));
                 case "/v1/models/{id}" -> get(exchange, method, () -> model(channel, path.substring("/v1/models/".length())));
                 case "/health" -> get(exchange, method, () -> health(channel));
@@ -202,10 +259,13 @@ public final class OpenAiServer implements AutoCloseable {
                 default -> throw new ApiException(404, "invalid_request_error", null, "unknown_url",
                         "Invalid URL (" + method + " " + path + ")");
             };
+        } catch (Preflight p) {
+            status = 204;
+            channel.empty(204);
         } catch (ApiException e) {
             status = e.status;
-            if (status == 413) {
-                // The rest of the oversized body is never read, so the connection cannot be reused.
+            if (status == 413 || status == 408) {
+                // The rest of the body is never read, so the connection cannot be reused.
                 exchange.getResponseHeaders().set("Connection", "close");
             }
             sendError(channel, e);
@@ -221,12 +281,79 @@ public final class OpenAiServer implements AutoCloseable {
         metrics.request(route, status, (System.nanoTime() - start) / 1e9);
     }
 
+    /** An OPTIONS request answered with 204 and the CORS headers already set. */
+    private static final class Preflight extends RuntimeException {
+        Preflight() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * The checks every request passes before its route runs: a Host naming this server (a web page on a
+     * DNS-rebound name cannot reach it), an allowed Origin if any (a page on another site cannot use it
+     * from a visitor's browser), preflights, and the API key.
+     */
+    private void admit(HttpExchange exchange, String route, String method) {
+        var headers = exchange.getRequestHeaders();
+        String host = headers.getFirst("Host");
+        if (host == null || !policy.allowsHost(hostPart(host), options.host())) {
+            throw new ApiException(403, "invalid_request_error", null, "host_not_allowed",
+                    "the Host header " + (host == null ? "is missing" : "'" + host + "' does not name this server")
+                            + "; start the server with --allowed-host NAME to accept another name");
+        }
+        String origin = headers.getFirst("Origin");
+        if (origin != null) {
+            if (!policy.allowsOrigin(origin)) {
+                throw new ApiException(403, "invalid_request_error", null, "origin_not_allowed",
+                        "requests from the web origin '" + origin + "' are not allowed; start the server with "
+                                + "--cors-origin " + origin + " to allow them");
+            }
+            var out = exchange.getResponseHeaders();
+            out.set("Access-Control-Allow-Origin", origin);
+            out.set("Vary", "Origin");
+            out.set("Access-Control-Allow-Headers", "Authorization, Content-Type");
+            out.set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+            out.set("Access-Control-Max-Age", "600");
+        }
+        if ("OPTIONS".equals(method) && !route.equals("other")) {
+            exchange.getResponseHeaders().set("Allow", allowed(route) + ", OPTIONS");
+            throw new Preflight();
+        }
+        if (apiKeyBytes != null && !route.equals("/health")) {
+            String auth = headers.getFirst("Authorization");
+            byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                    ? auth.substring(7).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+            if (!MessageDigest.isEqual(given, apiKeyBytes)) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+                throw new ApiException(401, "invalid_request_error", null, "invalid_api_key",
+                        auth == null ? "You didn't provide an API key; send it as 'Authorization: Bearer KEY'"
+                                : "Incorrect API key provided");
+            }
+        }
+        if (!ready && !route.equals("/health") && !route.equals("/metrics") && !route.equals("other")) {
+            exchange.getResponseHeaders().set("Retry-After", "1");
+            throw new ApiException(503, "server_error", null, "loading", "the server is warming up; retry shortly");
+        }
+    }
+
+    /** The host of a Host header without its port: {@code [::1]:8080} is {@code [::1]}. */
+    static String hostPart(String host) {
+        String h = host.strip();
+        if (h.startsWith("[")) {
+            int end = h.indexOf(']');
+            return end < 0 ? h : h.substring(0, end + 1);
+        }
+        int colon = h.indexOf(':');
+        return colon < 0 ? h : h.substring(0, colon);
+    }
+
     private static String routeOf(String path) {
         if (path.length() > 1 && path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
         }
         return switch (path) {
-            case "/v1/completions", "/v1/chat/completions", "/v1/models", "/health", "/metrics" -> path;
+            case "/v1/completions", "/v1/chat/completions", "/v1/models", "/health", "/metrics", "/tokenize",
+                 "/detokenize" -> path;
             default -> path.startsWith("/v1/models/") && path.length() > "/v1/models/".length() ? "/v1/models/{id}" : "other";
         };
     }
@@ -235,17 +362,25 @@ public final class OpenAiServer implements AutoCloseable {
         int run() throws IOException;
     }
 
+    private static String allowed(String route) {
+        return switch (route) {
+            case "/v1/completions", "/v1/chat/completions", "/tokenize", "/detokenize" -> "POST";
+            default -> "GET, HEAD";
+        };
+    }
+
     private static int post(HttpExchange exchange, String method, Route route) throws IOException {
-        return only("POST", exchange, method, route);
+        return only("POST".equals(method), "POST", exchange, method, route);
     }
 
     private static int get(HttpExchange exchange, String method, Route route) throws IOException {
-        return only("GET", exchange, method, route);
+        return only("GET".equals(method) || "HEAD".equals(method), "GET, HEAD", exchange, method, route);
     }
 
-    private static int only(String allowed, HttpExchange exchange, String method, Route route) throws IOException {
-        if (!allowed.equals(method)) {
-            exchange.getResponseHeaders().set("Allow", allowed);
+    private static int only(boolean ok, String allowed, HttpExchange exchange, String method, Route route)
+            throws IOException {
+        if (!ok) {
+            exchange.getResponseHeaders().set("Allow", allowed + ", OPTIONS");
             throw new ApiException(405, "invalid_request_error", null, "method_not_allowed",
                     "Method " + method + " is not allowed on " + exchange.getRequestURI().getPath() + "; use " + allowed);
         }
@@ -271,23 +406,51 @@ public final class OpenAiServer implements AutoCloseable {
     private int models(ResponseChannel channel) {
         ObjectNode list = JSON.createObjectNode();
         list.put("object", "list");
-        list.putArray("data").add(modelObject());
+        ArrayNode data = list.putArray("data");
+        for (String name : modelNames()) {
+            data.add(modelObject(name));
+        }
         channel.json(200, bytes(list));
         return 200;
     }
 
     private int model(ResponseChannel channel, String id) {
-        if (!id.equals(options.modelId())) {
+        if (!modelNames().contains(id)) {
             throw new ApiException(404, "invalid_request_error", "model", "model_not_found",
-                    "The model '" + id + "' does not exist; this server serves '" + options.modelId() + "'");
+                    "The model '" + id + "' does not exist; this server serves " + String.join(", ", modelNames()));
         }
-        channel.json(200, bytes(modelObject()));
+        channel.json(200, bytes(modelObject(id)));
         return 200;
     }
 
-    private ObjectNode modelObject() {
+    /** The model's id, then its aliases: every name /v1/models lists. */
+    private List<String> modelNames() {
+        List<String> names = new ArrayList<>();
+        names.add(options.modelId());
+        for (String a : policy.aliases()) {
+            if (!names.contains(a)) {
+                names.add(a);
+            }
+        }
+        return names;
+    }
+
+    /**
+     * The name a response reports: the one the request used when it is the model's id or an alias. Any
+     * other name is still served by the one loaded model (clients often send a fixed name such as
+     * gpt-3.5-turbo); the response then reports the model's id, so the client can see what answered.
+     */
+    private String answeringName(JsonNode body) {
+        JsonNode m = body.get("model");
+        if (m != null && m.isTextual() && modelNames().contains(m.asText())) {
+            return m.asText();
+        }
+        return options.modelId();
+    }
+
+    private ObjectNode modelObject(String name) {
         ObjectNode m = JSON.createObjectNode();
-        m.put("id", options.modelId());
+        m.put("id", name);
         m.put("object", "model");
         m.put("created", startedEpochSeconds);
         m.put("owned_by", "rsd");
@@ -298,15 +461,16 @@ public final class OpenAiServer implements AutoCloseable {
 
     private int health(ResponseChannel channel) {
         ObjectNode h = JSON.createObjectNode();
-        h.put("status", "ok");
+        int status = ready ? 200 : 503;
+        h.put("status", ready ? "ok" : "loading");
         h.put("model", options.modelId());
         h.put("mode", mode);
         h.put("active", slots.active());
         h.put("queued", slots.queued());
         h.put("parallel", options.parallel());
         h.put("queue_capacity", options.queue());
-        channel.json(200, bytes(h));
-        return 200;
+        channel.json(status, bytes(h));
+        return status;
     }
 
     // ---- generation ----
@@ -314,9 +478,10 @@ public final class OpenAiServer implements AutoCloseable {
     private int generate(HttpExchange exchange, ResponseChannel channel, boolean chat) throws IOException {
         JsonNode body = readJson(exchange);
         GenerationRequest request = parser.parse(body, chat);
+        String modelName = answeringName(body);
         String id = (chat ? "chatcmpl-" : "cmpl-") + HexFormat.of().formatHex(randomBytes());
         long created = System.currentTimeMillis() / 1000;
-        EventStream events = request.stream() ? new EventStream(channel, chat, id, created) : null;
+        EventStream events = request.stream() ? new EventStream(channel, chat, id, created, modelName) : null;
         TokenListener listener = events == null ? null : (tokenId, text, fromGuess) -> events.delta(text);
         DecodeSlots.Job job = new DecodeSlots.Job(request.promptIds(), request.settings(), listener, channel::broken);
         if (!slots.tryAdmit()) {
@@ -361,7 +526,7 @@ public final class OpenAiServer implements AutoCloseable {
         response.put("id", id);
         response.put("object", chat ? "chat.completion" : "text_completion");
         response.put("created", created);
-        response.put("model", options.modelId());
+        response.put("model", modelName);
         ObjectNode choice = response.putArray("choices").addObject();
         choice.put("index", 0);
         if (chat) {
@@ -410,7 +575,15 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
-    private JsonNode readJson(HttpExchange exchange) throws IOException {
+    private JsonNode readJson(HttpExchange exchange) {
+        String type = exchange.getRequestHeaders().getFirst("Content-Type");
+        String media = type == null ? "" : type.split(";", 2)[0].strip();
+        if (!media.equalsIgnoreCase("application/json")) {
+            // Also what stops a web page's form or text/plain "simple request", which skips CORS preflights.
+            throw new ApiException(415, "invalid_request_error", null, "unsupported_media_type",
+                    "the request body must be sent as Content-Type: application/json"
+                            + (type == null ? " (no Content-Type was given)" : ", got '" + type + "'"));
+        }
         int max = options.maxBodyBytes();
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
         if (declared != null) {
@@ -423,8 +596,16 @@ public final class OpenAiServer implements AutoCloseable {
             }
         }
         byte[] bytes;
+        long readStart = System.nanoTime();
         try (InputStream in = exchange.getRequestBody()) {
             bytes = in.readNBytes(max + 1);
+        } catch (IOException e) {
+            // The JDK server closes a connection whose request outlives --request-timeout; the read then
+            // fails here. A client that hung up mid-body looks the same and gets the same (unread) answer.
+            log.printf("rsd serve: request body not received within %.1f s (--request-timeout): %s%n",
+                    (System.nanoTime() - readStart) / 1e9, e.getMessage());
+            throw new ApiException(408, "invalid_request_error", null, "request_timeout",
+                    "the request body did not arrive in time (--request-timeout)");
         }
         if (bytes.length > max) {
             throw tooLarge(max);
@@ -448,6 +629,67 @@ public final class OpenAiServer implements AutoCloseable {
                     + (loc != null ? " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")" : "")
                     + (why != null ? ": " + why : ""));
         }
+    }
+
+    /** llama.cpp's /tokenize: {"content": text, "add_special": bool, "parse_special": bool} to {"tokens": [...]}. */
+    private int tokenize(HttpExchange exchange, ResponseChannel channel) {
+        JsonNode body = readJson(exchange);
+        if (!body.isObject()) {
+            throw ApiException.invalid(null, "the request body must be a JSON object");
+        }
+        JsonNode content = body.get("content");
+        if (content == null || !content.isTextual()) {
+            throw ApiException.invalid("content", "'content' must be a string");
+        }
+        boolean addSpecial = flag(body, "add_special", false);
+        boolean parseSpecial = flag(body, "parse_special", true);
+        int[] ids = tokenizer.encode(content.asText(), parseSpecial);
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode tokens = out.putArray("tokens");
+        if (addSpecial && tokenizer.addBos() && tokenizer.bos() >= 0) {
+            tokens.add(tokenizer.bos());
+        }
+        for (int id : ids) {
+            tokens.add(id);
+        }
+        channel.json(200, bytes(out));
+        return 200;
+    }
+
+    /** llama.cpp's /detokenize: {"tokens": [...]} to {"content": text}. */
+    private int detokenize(HttpExchange exchange, ResponseChannel channel) {
+        JsonNode body = readJson(exchange);
+        if (!body.isObject()) {
+            throw ApiException.invalid(null, "the request body must be a JSON object");
+        }
+        JsonNode tokens = body.get("tokens");
+        if (tokens == null || !tokens.isArray()) {
+            throw ApiException.invalid("tokens", "'tokens' must be an array of token ids");
+        }
+        int[] ids = new int[tokens.size()];
+        for (int i = 0; i < ids.length; i++) {
+            JsonNode t = tokens.get(i);
+            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.asInt() < 0 || t.asInt() >= tokenizer.vocabSize()) {
+                throw ApiException.invalid("tokens", "token " + i + " must be an integer token id in [0, "
+                        + tokenizer.vocabSize() + "), got " + t);
+            }
+            ids[i] = t.asInt();
+        }
+        ObjectNode out = JSON.createObjectNode();
+        out.put("content", tokenizer.decode(ids));
+        channel.json(200, bytes(out));
+        return 200;
+    }
+
+    private static boolean flag(JsonNode body, String field, boolean fallback) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isBoolean()) {
+            throw ApiException.invalid(field, "'" + field + "' must be a boolean, got " + v);
+        }
+        return v.asBoolean();
     }
 
     private static ApiException tooLarge(int max) {
@@ -514,9 +756,11 @@ public final class OpenAiServer implements AutoCloseable {
         private final boolean chat;
         private final String id;
         private final long created;
+        private final String model;
         private final StringBuilder sent = new StringBuilder();
 
-        EventStream(ResponseChannel channel, boolean chat, String id, long created) {
+        EventStream(ResponseChannel channel, boolean chat, String id, long created, String model) {
+            this.model = model;
             this.channel = channel;
             this.chat = chat;
             this.id = id;
@@ -579,7 +823,7 @@ public final class OpenAiServer implements AutoCloseable {
             c.put("id", id);
             c.put("object", chat ? "chat.completion.chunk" : "text_completion");
             c.put("created", created);
-            c.put("model", options.modelId());
+            c.put("model", model);
             return c;
         }
 

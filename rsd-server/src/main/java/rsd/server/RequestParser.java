@@ -14,8 +14,9 @@ import rsd.tokenizer.Tokenizer;
 /**
  * Validates the JSON body of /v1/completions and /v1/chat/completions against OpenAI's request shapes
  * and turns it into a {@link GenerationRequest}. Unknown fields are ignored, as OpenAI's own clients
- * send fields a server may not know; fields whose meaning we cannot honour (n > 1, logprobs, echo,
- * tools, penalties...) are refused with a 400 rather than silently ignored.
+ * send fields a server may not know; fields whose meaning we cannot honour (n > 1, echo, tools,
+ * penalties, llama.cpp's grammar, min_p, repeat_penalty...) are refused with a 400 naming the field
+ * rather than silently ignored.
  */
 final class RequestParser {
     /** OpenAI's documented default for the legacy completions endpoint. */
@@ -109,7 +110,34 @@ final class RequestParser {
             "presence_penalty", "presence_penalty is not supported (only 0)",
             "frequency_penalty", "frequency_penalty is not supported (only 0)");
 
+    /**
+     * llama.cpp's sampling extensions, with the value that means "off": a request asking for anything
+     * else is refused, since decoding without it would silently give other text than the client asked for.
+     */
+    private static final Map<String, Double> LLAMA_CPP_NEUTRAL = Map.of(
+            "min_p", 0.0, "repeat_penalty", 1.0, "typical_p", 1.0, "tfs_z", 1.0, "mirostat", 0.0,
+            "dry_multiplier", 0.0, "xtc_probability", 0.0);
+
     private void refuseUnsupported(JsonNode body, boolean chat) {
+        for (String field : List.of("grammar", "json_schema")) {
+            JsonNode v = body.get(field);
+            if (v != null && !v.isNull() && !(v.isTextual() && v.asText().isEmpty()) && !(v.isObject() && v.isEmpty())) {
+                throw ApiException.invalid(field, field + " (constrained decoding) is not supported");
+            }
+        }
+        for (var e : LLAMA_CPP_NEUTRAL.entrySet()) {
+            JsonNode v = body.get(e.getKey());
+            if (v == null || v.isNull()) {
+                continue;
+            }
+            if (!v.isNumber()) {
+                throw wrongType(e.getKey(), "a number", v);
+            }
+            if (v.asDouble() != e.getValue()) {
+                throw ApiException.invalid(e.getKey(), "'" + e.getKey() + "' is not supported (only "
+                        + (e.getValue() == 0 ? "0" : "1") + ", which means off), got " + v);
+            }
+        }
         Long n = optionalLong(body, "n");
         if (n != null && n != 1) {
             throw ApiException.invalid("n", "only n=1 is supported, got " + n);

@@ -19,13 +19,27 @@ final class ResponseChannel {
     private static final byte[] JSON_KEEPALIVE = {' '};
 
     private final HttpExchange exchange;
+    /** A HEAD request: the GET answer's status and headers, no body (the JDK warns when given a length). */
+    private final boolean head;
     private State state = State.FRESH;
     private OutputStream out;
     private volatile boolean broken;
     private volatile long lastWriteNanos = System.nanoTime();
 
-    ResponseChannel(HttpExchange exchange) {
+    ResponseChannel(HttpExchange exchange, boolean head) {
         this.exchange = exchange;
+        this.head = head;
+    }
+
+    /** A response without a body (204 to a preflight). */
+    synchronized void empty(int status) {
+        state = State.DONE;
+        try {
+            exchange.sendResponseHeaders(status, -1);
+        } catch (IOException e) {
+            broken = true;
+        }
+        exchange.close();
     }
 
     boolean broken() {
@@ -99,6 +113,10 @@ final class ResponseChannel {
         if (state == State.FRESH) {
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             state = State.DONE;
+            if (head) {
+                empty(status);
+                return;
+            }
             try {
                 exchange.sendResponseHeaders(status, body.length);
                 try (OutputStream o = exchange.getResponseBody()) {
@@ -120,6 +138,10 @@ final class ResponseChannel {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", contentType);
         state = State.DONE;
+        if (head) {
+            empty(status);
+            return;
+        }
         try {
             exchange.sendResponseHeaders(status, bytes.length);
             try (OutputStream o = exchange.getResponseBody()) {

@@ -76,6 +76,13 @@ class BadInputTest {
                 Arguments.of("stop is a number", "POST", C, "{\"prompt\":\"a\",\"stop\":5}", 400, "stop", null),
                 Arguments.of("stop array holds a number", "POST", C, "{\"prompt\":\"a\",\"stop\":[\"x\",1]}", 400, "stop", null),
                 Arguments.of("stream is a string", "POST", C, "{\"prompt\":\"a\",\"stream\":\"yes\"}", 400, "stream", null),
+                Arguments.of("llama.cpp grammar", "POST", C, "{\"prompt\":\"a\",\"grammar\":\"root ::= \\\"x\\\"\"}", 400, "grammar", null),
+                Arguments.of("llama.cpp json_schema", "POST", CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"json_schema\":{\"type\":\"object\"}}", 400, "json_schema", null),
+                Arguments.of("llama.cpp min_p", "POST", C, "{\"prompt\":\"a\",\"min_p\":0.05}", 400, "min_p", null),
+                Arguments.of("llama.cpp repeat_penalty", "POST", CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"repeat_penalty\":1.1}", 400, "repeat_penalty", null),
+                Arguments.of("repeat_penalty a string", "POST", C, "{\"prompt\":\"a\",\"repeat_penalty\":\"1\"}", 400, "repeat_penalty", null),
+                Arguments.of("detokenize id out of range", "POST", "/detokenize", "{\"tokens\":[65, 99999]}", 400, "tokens", null),
+                Arguments.of("tokenize content missing", "POST", "/tokenize", "{}", 400, "content", null),
                 Arguments.of("n = 2", "POST", C, "{\"prompt\":\"a\",\"n\":2}", 400, "n", null),
                 Arguments.of("best_of = 3", "POST", C, "{\"prompt\":\"a\",\"best_of\":3}", 400, "best_of", null),
                 Arguments.of("echo", "POST", C, "{\"prompt\":\"a\",\"echo\":true}", 400, "echo", null),
@@ -124,7 +131,7 @@ class BadInputTest {
     @Test
     void nonUtf8BodyIsRefused() throws Exception {
         byte[] body = "{\"prompt\":\"caf\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1); // é as a lone 0xE9 byte
-        HttpResponse<String> r = send(HttpRequest.newBuilder(uri(C)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri(C)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", "application/json").build());
         assertError(r, 400, null, null);
         assertThat(error(r).get("message").asText()).contains("UTF-8");
     }
@@ -133,7 +140,8 @@ class BadInputTest {
     void unknownFieldsAreIgnoredAndTheContextBoundaryIsExact() throws Exception {
         // 10 characters + BOS = 11 prompt tokens; 11 + 501 = 512 = the whole context: allowed.
         HttpResponse<String> r = send(HttpRequest.newBuilder(uri(C)).POST(HttpRequest.BodyPublishers.ofString(
-                "{\"prompt\":\"aaaaaaaaaa\",\"max_tokens\":501,\"temperature\":0,\"frobnicate\":{\"x\":[1,2]},\"user\":\"u\"}")).build());
+                "{\"prompt\":\"aaaaaaaaaa\",\"max_tokens\":501,\"temperature\":0,\"frobnicate\":{\"x\":[1,2]},\"user\":\"u\"}"))
+                .header("Content-Type", "application/json").build());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode body = OpenAiServer.JSON.readTree(r.body());
         assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(501);
@@ -142,7 +150,7 @@ class BadInputTest {
 
     @Test
     void serverKeepsServingAndCountsErrors() throws Exception {
-        send(HttpRequest.newBuilder(uri(C)).POST(HttpRequest.BodyPublishers.ofString("{")).build());
+        send(HttpRequest.newBuilder(uri(C)).POST(HttpRequest.BodyPublishers.ofString("{")).header("Content-Type", "application/json").build());
         HttpResponse<String> health = send(HttpRequest.newBuilder(uri("/health")).build());
         assertThat(health.statusCode()).isEqualTo(200);
         HttpResponse<String> metrics = send(HttpRequest.newBuilder(uri("/metrics")).build());

@@ -35,7 +35,33 @@ final class ByteTokenizer implements Tokenizer {
         if (!allowSpecial) {
             return encode(text);
         }
-        throw new UnsupportedOperationException("not needed by the server");
+        // Special names become their ids, the text between them bytes, as a real tokenizer would do it.
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        int i = 0;
+        int plainFrom = 0;
+        while (i < text.length()) {
+            int found = -1;
+            for (int s = 0; s < SPECIALS.size(); s++) {
+                if (text.startsWith(SPECIALS.get(s), i)) {
+                    found = s;
+                    break;
+                }
+            }
+            if (found < 0) {
+                i++;
+                continue;
+            }
+            for (int b : encode(text.substring(plainFrom, i))) {
+                ids.add(b);
+            }
+            ids.add(256 + found);
+            i += SPECIALS.get(found).length();
+            plainFrom = i;
+        }
+        for (int b : encode(text.substring(plainFrom))) {
+            ids.add(b);
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
     @Override

@@ -79,7 +79,8 @@ class ConcurrencyTest {
             assertThat(latencies).hasSize(200);
             assertThat(ScriptedGenerator.PEAK.get()).as("requests decoded at once").isBetween(2, 4);
             await("every request has left the server", () -> server.inFlightRequests() == 0);
-            assertThat(server.activeGenerations()).isZero();
+            // a slot is given back just after its result is handed over, so the last may lag its response
+            await("every slot is free", () -> server.activeGenerations() == 0);
             assertThat(server.queuedGenerations()).isZero();
             assertThat(serverThreads()).as("server threads after the load").isEqualTo(threadsBefore);
             long heapAfter = usedHeapAfterGc();

@@ -51,7 +51,7 @@ class RequestTimeoutTest {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout((int) waitMillis);
             OutputStream out = s.getOutputStream();
-            out.write(("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            out.write(("POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                     + "Content-Length: 100\r\n\r\n{\"prompt\":").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             long start = System.nanoTime();
