@@ -18,6 +18,7 @@ import rsd.error.RsdException;
 import rsd.model.LlamaModel;
 import rsd.server.OpenAiServer;
 import rsd.server.ServerOptions;
+import rsd.server.ServerPolicy;
 
 /** {@code rsd serve}: the OpenAI-compatible HTTP API over the model. Runs until Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -62,6 +63,22 @@ public final class ServeCommand implements Callable<Integer> {
             + "as guesses for later requests (mode auto; about 12 bytes each; 0 = none; default: ${DEFAULT-VALUE})")
     int memoryTokens = OutputMemory.DEFAULT_CAPACITY;
 
+    @Option(names = "--allowed-host", paramLabel = "NAME", description = "a further host name clients may use in "
+            + "the Host header (repeatable; loopback names and --host always work)")
+    java.util.List<String> allowedHosts = new java.util.ArrayList<>();
+
+    @Option(names = "--cors-origin", paramLabel = "ORIGIN", description = "a web origin (scheme://host[:port], or *) "
+            + "whose pages may call the API (repeatable; other origins get HTTP 403)")
+    java.util.List<String> corsOrigins = new java.util.ArrayList<>();
+
+    @Option(names = "--api-key", paramLabel = "KEY", defaultValue = "${env:RSD_API_KEY}", description = "require "
+            + "'Authorization: Bearer KEY' on every route but /health (default: the RSD_API_KEY variable, else none)")
+    String apiKey;
+
+    @Option(names = "--alias", paramLabel = "NAME", description = "a further model name /v1/models lists and "
+            + "requests may use (repeatable)")
+    java.util.List<String> aliases = new java.util.ArrayList<>();
+
     private final ModelOpener opener;
     /** Counted down to stop serving: by the JVM's shutdown hook (Ctrl-C), or by a test. */
     final CountDownLatch stop = new CountDownLatch(1);
@@ -87,6 +104,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (memoryTokens != 0 && memoryTokens < 16) {
             throw new RsdException("--memory-tokens must be 0 (none) or at least 16, got " + memoryTokens);
         }
+        ServerPolicy policy = new ServerPolicy(allowedHosts, corsOrigins, apiKey, aliases, true);
         if (requestTimeout < 1) {
             throw new RsdException("--request-timeout must be at least 1 second, got " + requestTimeout);
         }
@@ -112,13 +130,14 @@ public final class ServeCommand implements Callable<Integer> {
             }
             ServerOptions options = new ServerOptions(host, port, parallel, queue, maxBody, context,
                     modelId(models.target.path()), 1000);
-            try (OpenAiServer server = OpenAiServer.start(options, () -> Modes.decoder(chosen, resources), System.err)) {
+            try (OpenAiServer server = OpenAiServer.start(options, policy, () -> Modes.decoder(chosen, resources),
+                    System.err)) {
                 Runtime.getRuntime().addShutdownHook(hook);
                 out.printf("rsd serve: %s, mode %s, context %d tokens, --parallel %d, --queue %d%n",
                         models.target.path(), chosen, context, parallel, queue);
                 out.printf("rsd serve: listening on %s  (OpenAI base URL; try: curl %s/models)  Ctrl-C stops%n",
                         server.baseUrl(), server.baseUrl());
-                if (!server.isLoopback()) {
+                if (!server.isLoopback() && apiKey == null) {
                     spec.commandLine().getErr().println("rsd serve: warning: " + host + " is reachable from other "
                             + "machines and the API has no authentication");
                 }

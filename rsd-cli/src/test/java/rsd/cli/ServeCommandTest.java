@@ -63,6 +63,10 @@ class ServeCommandTest {
             Thread.sleep(20);
         }
         assertThat(serve.running).as("server up; output: " + OUT).isNotNull();
+        while (!serve.running.ready() && System.nanoTime() < deadline) {
+            Thread.sleep(20); // each slot's warm-up generation
+        }
+        assertThat(serve.running.ready()).as("warm-up done").isTrue();
         client = OpenAIOkHttpClient.builder().baseUrl(serve.running.baseUrl().toString()).apiKey("unused").maxRetries(0)
                 .timeout(Duration.ofSeconds(60)).build();
     }

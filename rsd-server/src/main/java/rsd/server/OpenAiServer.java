@@ -121,6 +121,7 @@ public final class OpenAiServer implements AutoCloseable {
     private void warmUp(List<? extends TextGenerator> generators) {
         int[] prompt = Prompts.completion(tokenizer, "Hello");
         GenerationSettings settings = new GenerationSettings(2, 0f, 0, 1f, 0, List.of());
+        long start = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (TextGenerator g : generators) {
             threads.add(Thread.ofPlatform().daemon().start(() -> {
@@ -136,6 +137,8 @@ public final class OpenAiServer implements AutoCloseable {
                 t.join();
             }
             ready = true;
+            log.printf("rsd serve: warm-up of %d slot(s) took %.1f s; ready%n", generators.size(),
+                    (System.nanoTime() - start) / 1e9);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

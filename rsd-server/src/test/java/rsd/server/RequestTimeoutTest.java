@@ -7,12 +7,19 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A client that sends half a request loses its connection after the request time limit. The JDK server
@@ -32,11 +39,15 @@ class RequestTimeoutTest {
     }
 
     private static Process child(String... jvmOptions) throws Exception {
+        return child(ProcessBuilder.Redirect.DISCARD, jvmOptions);
+    }
+
+    private static Process child(ProcessBuilder.Redirect stderr, String... jvmOptions) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName()));
-        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        return new ProcessBuilder(command).redirectError(stderr).start();
     }
 
     private static String[] firstLine(Process p) throws Exception {
@@ -70,13 +81,31 @@ class RequestTimeoutTest {
     }
 
     @Test
-    void halfARequestIsCutOffAfterTheLimit() throws Exception {
-        Process p = child("-D" + OpenAiServer.MAX_REQUEST_TIME + "=1");
+    void halfARequestIsCutOffAfterTheLimit(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("server.log");
+        Process p = child(ProcessBuilder.Redirect.to(log.toFile()), "-D" + OpenAiServer.MAX_REQUEST_TIME + "=1");
         try {
             String[] line = firstLine(p);
             assertThat(line[1]).isEqualTo("1");
+            int port = Integer.parseInt(line[0]);
             // the limit is checked on a one-second tick: closed after 1 to about 2 seconds, well before 10
-            assertThat(millisUntilClosed(Integer.parseInt(line[0]), 10_000)).isBetween(900L, 5_000L);
+            assertThat(millisUntilClosed(port, 10_000)).isBetween(900L, 5_000L);
+            // counted as a timeout, logged in one line without a stack trace
+            String metrics = "";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!metrics.contains("status=\"408\"") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                try (HttpClient http = HttpClient.newHttpClient()) {
+                    metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                            HttpResponse.BodyHandlers.ofString()).body();
+                }
+            }
+            assertThat(OpenAiServerSdkTest.value(metrics, "rsd_http_requests_total{route=\"/v1/completions\",status=\"408\"}"))
+                    .isEqualTo(1);
+            assertThat(metrics).doesNotContain("status=\"500\"");
+            List<String> logged = Files.readAllLines(log).stream().filter(l -> !l.startsWith("WARNING")).toList();
+            assertThat(logged).as("the server's log").hasSize(1);
+            assertThat(logged.get(0)).contains("--request-timeout");
         } finally {
             p.destroy();
             p.waitFor(5, TimeUnit.SECONDS);
