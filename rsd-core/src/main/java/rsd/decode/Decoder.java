@@ -205,6 +205,7 @@ public final class Decoder implements TextGenerator, AutoCloseable {
                 int emittedGuesses = 0;
                 for (int i = 0; i < accepted && stopReason == null; i++) {
                     int node = outcome.path()[i];
+                    logits(tree.token(node), logits[i == 0 ? 0 : outcome.path()[i - 1]]);
                     emit(tree.token(node), true);
                     tally.accepted(tree.rule(node), 1);
                     emittedGuesses++;
@@ -212,6 +213,7 @@ public final class Decoder implements TextGenerator, AutoCloseable {
                 int modelToken = -1;
                 if (stopReason == null) {
                     modelToken = outcome.modelToken();
+                    logits(modelToken, logits[accepted == 0 ? 0 : outcome.path()[accepted - 1]]);
                     emit(modelToken, false);
                 }
                 steps.add(trace(tree, outcome, pos, emittedGuesses, modelToken, stepStart));
@@ -228,6 +230,13 @@ public final class Decoder implements TextGenerator, AutoCloseable {
                     forwardPasses == 0 ? 0.0 : (double) count / forwardPasses, drafted, acceptedTotal,
                     drafted == 0 ? 0.0 : (double) acceptedTotal / drafted, tally.snapshot(), stopReason,
                     List.copyOf(steps));
+        }
+
+        /** Hands the row a token was chosen from to a listener that asked for logits. */
+        private void logits(int id, float[] row) {
+            if (listener instanceof LogitsListener l) {
+                l.onLogits(id, row);
+            }
         }
 
         /** Emits one token: counts it, extends the context, checks every stop condition, streams its text. */

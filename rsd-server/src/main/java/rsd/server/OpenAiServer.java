@@ -485,7 +485,12 @@ public final class OpenAiServer implements AutoCloseable {
         String id = (chat ? "chatcmpl-" : "cmpl-") + HexFormat.of().formatHex(randomBytes());
         long created = System.currentTimeMillis() / 1000;
         EventStream events = request.stream() ? new EventStream(channel, chat, id, created, modelName) : null;
-        TokenListener listener = events == null ? null : (tokenId, text, fromGuess) -> events.delta(text);
+        TokenListener streaming = events == null ? null : (tokenId, text, fromGuess) -> events.delta(text);
+        TokenLogprobs logprobs = request.topLogprobs() < 0 ? null : new TokenLogprobs(request.topLogprobs(), streaming);
+        if (events != null) {
+            events.logprobs = logprobs;
+        }
+        TokenListener listener = logprobs != null ? logprobs : streaming;
         DecodeSlots.Job job = new DecodeSlots.Job(request.promptIds(), request.settings(), listener, channel::broken);
         if (!slots.tryAdmit()) {
             exchange.getResponseHeaders().set("Retry-After", "1");
@@ -540,7 +545,12 @@ public final class OpenAiServer implements AutoCloseable {
         } else {
             choice.put("text", result.text());
         }
-        choice.putNull("logprobs");
+        if (logprobs == null) {
+            choice.putNull("logprobs");
+        } else {
+            choice.set("logprobs", chat ? TokenLogprobs.chatShape(tokenizer, logprobs.all())
+                    : TokenLogprobs.completionShape(tokenizer, logprobs.all(), true, 0));
+        }
         choice.put("finish_reason", finish);
         response.set("usage", usage);
         response.set("rsd", rsd);
@@ -761,6 +771,9 @@ public final class OpenAiServer implements AutoCloseable {
         private final long created;
         private final String model;
         private final StringBuilder sent = new StringBuilder();
+        /** Set when the request asked for logprobs: each chunk carries those of the tokens since the last. */
+        TokenLogprobs logprobs;
+        private int tokenOffset;
 
         EventStream(ResponseChannel channel, boolean chat, String id, long created, String model) {
             this.model = model;
@@ -796,8 +809,11 @@ public final class OpenAiServer implements AutoCloseable {
                 delta(fullText.substring(sent.length()));
             }
             ObjectNode last = chat ? chunk() : textChunk("", finishReason);
+            if (!chat && logprobs != null && last.at("/choices/0/logprobs/tokens").isEmpty()) {
+                ((ObjectNode) last.at("/choices/0")).putNull("logprobs");
+            }
             if (chat) {
-                choice(last, finishReason).putObject("delta");
+                withLogprobs(choice(last, finishReason)).putObject("delta");
             }
             last.set("rsd", rsd);
             channel.event(last.toString());
@@ -818,7 +834,25 @@ public final class OpenAiServer implements AutoCloseable {
             } else {
                 choice.put("text", text);
             }
+            withLogprobs(choice);
             return chunk;
+        }
+
+        /**
+         * Puts the not yet sent tokens' logprobs on this chunk's choice. Text may be held back (a possible
+         * stop string, part of a character), so a chunk's tokens need not spell its text; offsets count the
+         * tokens' own strings, as in the non-streaming answer.
+         */
+        private ObjectNode withLogprobs(ObjectNode choice) {
+            if (logprobs != null) {
+                var fresh = logprobs.takeNew();
+                choice.set("logprobs", chat ? TokenLogprobs.chatShape(tokenizer, fresh)
+                        : TokenLogprobs.completionShape(tokenizer, fresh, true, tokenOffset));
+                for (TokenLogprobs.Entry e : fresh) {
+                    tokenOffset += TokenLogprobs.text(tokenizer, e.id()).length();
+                }
+            }
+            return choice;
         }
 
         private ObjectNode chunk() {

@@ -22,6 +22,7 @@ final class RequestParser {
     /** OpenAI's documented default for the legacy completions endpoint. */
     static final int DEFAULT_COMPLETION_MAX_TOKENS = 16;
     private static final int MAX_STOPS = 16;
+    static final int MAX_LOGPROBS = 20;
 
     private final Tokenizer tokenizer;
     private final int contextLength;
@@ -102,7 +103,7 @@ final class RequestParser {
         }
         GenerationSettings settings = new GenerationSettings(maxTokens, (float) temperature,
                 topK == null ? 0 : topK.intValue(), (float) topP, seedValue, stops);
-        return new GenerationRequest(chat, prompt, settings, stream, includeUsage);
+        return new GenerationRequest(chat, prompt, settings, stream, includeUsage, logprobs(body, chat));
     }
 
     private static final Map<String, String> COMMON_UNSUPPORTED = Map.of(
@@ -150,9 +151,6 @@ final class RequestParser {
             throw ApiException.invalid(e.getKey(), e.getValue());
         }
         if (chat) {
-            if (optionalBoolean(body, "logprobs", false)) {
-                throw ApiException.invalid("logprobs", "logprobs are not supported");
-            }
             JsonNode tools = body.get("tools");
             if (tools != null && !tools.isNull() && !(tools.isArray() && tools.isEmpty())) {
                 throw ApiException.invalid("tools", "tools / function calling are not supported");
@@ -163,10 +161,6 @@ final class RequestParser {
                 throw ApiException.invalid("response_format", "only response_format {\"type\":\"text\"} is supported");
             }
         } else {
-            JsonNode logprobs = body.get("logprobs");
-            if (logprobs != null && !logprobs.isNull() && !(logprobs.isNumber() && logprobs.asInt() == 0)) {
-                throw ApiException.invalid("logprobs", "logprobs are not supported");
-            }
             if (optionalBoolean(body, "echo", false)) {
                 throw ApiException.invalid("echo", "echo is not supported");
             }
@@ -179,6 +173,29 @@ final class RequestParser {
                 throw ApiException.invalid("suffix", "suffix (fill-in-the-middle) is not supported");
             }
         }
+    }
+
+    /**
+     * How many alternatives to report per token, or -1 for no logprobs: completions' {@code logprobs: N},
+     * chat's {@code logprobs: true} with {@code top_logprobs: N} (OpenAI's limits: 5 and 20; 20 for both here).
+     */
+    private static int logprobs(JsonNode body, boolean chat) {
+        if (chat) {
+            boolean on = optionalBoolean(body, "logprobs", false);
+            Long top = optionalLong(body, "top_logprobs");
+            if (top != null && !on) {
+                throw ApiException.invalid("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+            }
+            if (top != null && (top < 0 || top > MAX_LOGPROBS)) {
+                throw ApiException.invalid("top_logprobs", "'top_logprobs' must be in 0.." + MAX_LOGPROBS + ", got " + top);
+            }
+            return on ? (top == null ? 0 : top.intValue()) : -1;
+        }
+        Long n = optionalLong(body, "logprobs");
+        if (n != null && (n < 0 || n > MAX_LOGPROBS)) {
+            throw ApiException.invalid("logprobs", "'logprobs' must be in 0.." + MAX_LOGPROBS + ", got " + n);
+        }
+        return n == null ? -1 : n.intValue();
     }
 
     private int[] completionPrompt(JsonNode body) {

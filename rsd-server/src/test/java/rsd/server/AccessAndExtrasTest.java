@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.Socket;
@@ -76,28 +75,42 @@ class AccessAndExtrasTest {
             out.write(req.toString().getBytes(StandardCharsets.UTF_8));
             out.write(b);
             out.flush();
-            InputStream in = s.getInputStream();
-            String all = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            int split = all.indexOf("\r\n\r\n");
-            String head = all.substring(0, split);
-            String rest = all.substring(split + 4);
+            byte[] all = s.getInputStream().readAllBytes();
+            int split = indexOf(all, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII), 0);
+            String head = new String(all, 0, split, StandardCharsets.ISO_8859_1);
+            byte[] rest = java.util.Arrays.copyOfRange(all, split + 4, all.length);
             if ("chunked".equalsIgnoreCase(new Reply(0, head, "").header("Transfer-Encoding"))) {
                 rest = unchunk(rest);
             }
-            return new Reply(Integer.parseInt(head.split(" ")[1]), head, rest);
+            return new Reply(Integer.parseInt(head.split(" ")[1]), head, new String(rest, StandardCharsets.UTF_8));
         }
     }
 
-    private static String unchunk(String s) {
-        StringBuilder out = new StringBuilder();
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
+        outer:
+        for (int i = from; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** Chunk sizes count bytes, so the body is undone as bytes, before any UTF-8 decoding. */
+    private static byte[] unchunk(byte[] s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] crlf = "\r\n".getBytes(StandardCharsets.US_ASCII);
         int i = 0;
         while (true) {
-            int eol = s.indexOf("\r\n", i);
-            int n = Integer.parseInt(s.substring(i, eol).strip(), 16);
+            int eol = indexOf(s, crlf, i);
+            int n = Integer.parseInt(new String(s, i, eol - i, StandardCharsets.US_ASCII).strip(), 16);
             if (n == 0) {
-                return out.toString();
+                return out.toByteArray();
             }
-            out.append(s, eol + 2, eol + 2 + n);
+            out.write(s, eol + 2, n);
             i = eol + 2 + n + 2;
         }
     }
