@@ -179,6 +179,43 @@ public final class Kernels {
         }
     }
 
+    /**
+     * out[index + i] = row i of a Q8_0 matrix . x for i < rows (at most 4), the rows starting at byte
+     * {@code base + i * rowBytes}, n a multiple of 32: the bits of {@link #panel} over the rows decoded by
+     * {@link Q8_0Tensor#dequantize} (each weight is the float product q * d, fed to one FMA per lane, chunks
+     * in order), decoded in registers instead of through a scratch panel. A panel of fewer than four rows
+     * repeats its first row. {@code lanes} holds the 4 L lane sums.
+     */
+    static void q8Rows1(MemorySegment seg, long base, long rowBytes, int rows, int n, float[] x, float[] out, int index, float[] lanes) {
+        long p0 = base, p1 = rows > 1 ? base + rowBytes : base, p2 = rows > 2 ? base + 2 * rowBytes : base;
+        long p3 = rows > 3 ? base + 3 * rowBytes : base;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int k = 0; k < n; k += 32, p0 += 34, p1 += 34, p2 += 34, p3 += 34) {
+            float d0 = half(seg, p0), d1 = half(seg, p1), d2 = half(seg, p2), d3 = half(seg, p3);
+            for (int j = 0; j < 32; j += L) {
+                FloatVector xv = FloatVector.fromArray(F, x, k + j);
+                a0 = bytesToFloats(seg, p0 + 2 + j).mul(d0).fma(xv, a0);
+                a1 = bytesToFloats(seg, p1 + 2 + j).mul(d1).fma(xv, a1);
+                a2 = bytesToFloats(seg, p2 + 2 + j).mul(d2).fma(xv, a2);
+                a3 = bytesToFloats(seg, p3 + 2 + j).mul(d3).fma(xv, a3);
+            }
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        out[index] = sumLanes(lanes, 0);
+        if (rows > 1) {
+            out[index + 1] = sumLanes(lanes, L);
+        }
+        if (rows > 2) {
+            out[index + 2] = sumLanes(lanes, 2 * L);
+        }
+        if (rows > 3) {
+            out[index + 3] = sumLanes(lanes, 3 * L);
+        }
+    }
+
     /** out[off..off+n) += a * v[vOff..vOff+n). */
     public static void axpy(float a, float[] v, int vOff, float[] out, int off, int n) {
         int k = 0;
