@@ -354,7 +354,9 @@ public final class AutoSpeculator implements Speculator, ForwardObserver {
             }
             for (int w = Math.min(tokens, millis.length - 1); w > 1; w--) {
                 if (seen[w] >= MIN_SEEN) {
-                    double measured = Math.max(1.0, millis[w] / plain);
+                    // no guess is free: a measured ratio inside the noise of a plain step would let
+                    // any guess, however unlikely, in; each token costs at least 1 % of a step
+                    double measured = Math.max(1.0 + 0.01 * (w - 1), millis[w] / plain);
                     return w == tokens ? measured : curve * measured / calibrated.cost(w);
                 }
             }
