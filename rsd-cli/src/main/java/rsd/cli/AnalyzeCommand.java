@@ -44,7 +44,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         @Option(names = "--text", paramLabel = "TEXT", description = "the text to tokenize")
         String text;
 
-        @Option(names = "--file", paramLabel = "FILE", description = "a UTF-8 text file to tokenize")
+        @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "a UTF-8 text file to tokenize")
         Path file;
 
         @Option(names = "--trace", paramLabel = "TRACE.jsonl", description = "a trace written by `rsd generate --trace`")
@@ -55,7 +55,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         Path bench;
     }
 
-    @Option(names = "--model", paramLabel = "MODEL.gguf",
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL.gguf",
             description = "the model whose tokenizer to use (default: ${DEFAULT-VALUE})")
     Path model = LoadedModel.DEFAULT_MODEL;
 

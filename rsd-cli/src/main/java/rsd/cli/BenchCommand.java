@@ -56,7 +56,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "only the first N problems")
     Integer limit;
 
-    @Option(names = "--max-tokens", paramLabel = "N", description = "most tokens per problem (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--n-predict", "--max-tokens"}, paramLabel = "N", description = "most tokens per problem (default: ${DEFAULT-VALUE})")
     int maxTokens = 256;
 
     @Option(names = "--modes", paramLabel = "M,M", split = ",", description = "modes to compare (default: every available mode)")

@@ -43,10 +43,10 @@ public final class BenchEngineCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF model (default: ${DEFAULT-VALUE})")
+    Path model = rsd.LoadedModel.DEFAULT_MODEL;
 
-    @Option(names = "--threads", defaultValue = "0", description = "worker threads (default: all cores)")
+    @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "worker threads (default: all cores)")
     int threads;
 
     @Option(names = "--repeats", defaultValue = "10", description = "timed forwards per batch size (default ${DEFAULT-VALUE})")
@@ -71,6 +71,7 @@ public final class BenchEngineCommand implements Callable<Integer> {
         if (repeats < 1 || position < 1) {
             throw new RsdException("--repeats and --position must be at least 1");
         }
+        Models.requireModelFile(model, "model", "--model");
         if (json != null && !json.equals("-")) {
             OutputPath.check("--json", Path.of(json), model, project);
         }

@@ -44,10 +44,11 @@ public final class GenerateCommand implements Callable<Integer> {
     ModelOptions modelOptions = new ModelOptions();
 
     static final class PromptSource {
-        @Option(names = "--prompt", paramLabel = "TEXT", required = true, description = "the prompt text")
+        @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", required = true, description = "the prompt text")
         String text;
 
-        @Option(names = "--prompt-file", paramLabel = "FILE", required = true, description = "read the prompt from a file")
+        @Option(names = {"-f", "--file", "--prompt-file"}, paramLabel = "FILE", required = true,
+                description = "read the prompt from a UTF-8 file; - reads it from stdin")
         Path file;
     }
 
@@ -57,7 +58,7 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--chat", description = "wrap the prompt as one user turn of the Llama-3 chat format")
     boolean chat;
 
-    @Option(names = "--max-tokens", paramLabel = "N", description = "most tokens to generate (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-n", "--n-predict", "--max-tokens"}, paramLabel = "N", description = "most tokens to generate (default: ${DEFAULT-VALUE})")
     int maxTokens = 256;
 
     @Mixin
@@ -131,7 +132,8 @@ public final class GenerateCommand implements Callable<Integer> {
     private void validate() {
         sampling.settings(maxTokens, stops); // checks the values before any model is loaded
         if (trace != null) {
-            OutputPath.check("--trace", trace, modelOptions.model, modelOptions.draftModel, prompt.file);
+            OutputPath.check("--trace", trace, modelOptions.model, modelOptions.draftModel,
+                    prompt.file == null || prompt.file.toString().equals("-") ? null : prompt.file);
         }
     }
 
@@ -140,6 +142,9 @@ public final class GenerateCommand implements Callable<Integer> {
             return prompt.text;
         }
         try {
+            if (prompt.file.toString().equals("-")) {
+                return Stdin.readUtf8("--file -");
+            }
             return Files.readString(prompt.file, StandardCharsets.UTF_8);
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new RsdException("--prompt-file " + prompt.file + ": not UTF-8 text (convert it, e.g. with iconv -t UTF-8)");

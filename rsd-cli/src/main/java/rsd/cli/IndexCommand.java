@@ -33,8 +33,9 @@ public final class IndexCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "GGUF file whose tokenizer is used (weights are not read)")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "GGUF file whose tokenizer is used, weights not read (default: ${DEFAULT-VALUE})")
+    Path model = rsd.LoadedModel.DEFAULT_MODEL;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "datastore file to write")
     Path out;
@@ -44,7 +45,7 @@ public final class IndexCommand implements Callable<Integer> {
     List<String> extensions;
 
     @Option(names = "--skip-held-out",
-            description = "leave out the files rsd replay --corpus replays (crc32(path relative to DIR) % 20 == 0), so its windows stay unseen")
+            description = "leave out the files rsd replay --corpus replays (crc32(path relative to DIR) %% 20 == 0), so its windows stay unseen")
     boolean skipHeldOut;
 
     @Parameters(arity = "1..*", paramLabel = "DIR", description = "folders searched for code files")
@@ -52,10 +53,7 @@ public final class IndexCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Models.refuseNonFile(model, "model", "--model");
-        if (!Files.isRegularFile(model)) {
-            throw new RsdException("model file " + model + " does not exist");
-        }
+        Models.requireModelFile(model, "model", "--model");
         for (Path d : dirs) {
             if (!Files.isDirectory(d)) {
                 throw new RsdException("folder " + d + " does not exist");

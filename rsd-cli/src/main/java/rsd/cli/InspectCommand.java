@@ -18,8 +18,8 @@ public final class InspectCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF file")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF file (default: ${DEFAULT-VALUE})")
+    Path model = rsd.LoadedModel.DEFAULT_MODEL;
 
     @Option(names = "--max-array", defaultValue = "8", paramLabel = "N", description = "array elements shown per key (default ${DEFAULT-VALUE})")
     int maxArray;
@@ -27,6 +27,7 @@ public final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        Models.requireModelFile(model, "model", "--model");
         try (GgufFile g = GgufFile.open(model)) {
             out.printf("file: %s%n", g.path());
             out.printf("GGUF version %d, alignment %d, %,d bytes, %d metadata keys, %d tensors%n%n", g.version(), g.alignment(), g.fileSize(),

@@ -20,12 +20,12 @@ import rsd.tokenizer.Tokenizers;
  */
 @Command(name = "mine-patterns", mixinStandardHelpOptions = true,
         description = {"Mine the n-gram continuation table of the 'patterns' drafter from a code corpus.",
-            "Files whose relative path has crc32 % 20 == 0 are held out (never mined), as in the model's "
+            "Files whose relative path has crc32 %% 20 == 0 are held out (never mined), as in the model's "
                 + "training corpus; test directories are skipped. Never give it evaluation data."})
 public final class MinePatternsCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "FILE",
-            description = "GGUF file whose tokenizer cuts the corpus into pieces (any Llama-3-family model)")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "GGUF file whose tokenizer cuts the corpus into pieces, any Llama-3-family model (default: ${DEFAULT-VALUE})")
+    Path model = rsd.LoadedModel.DEFAULT_MODEL;
 
     @Option(names = "--corpus", paramLabel = "DIR", description = "directory of .py/.java files (repeatable)")
     List<Path> corpora = new ArrayList<>();
@@ -55,10 +55,7 @@ public final class MinePatternsCommand implements Callable<Integer> {
         if (corpora.isEmpty() && javaZip == null) {
             throw new RsdException("give at least one --corpus DIR or --java-zip ZIP");
         }
-        Models.refuseNonFile(model, "model", "--model");
-        if (!Files.isRegularFile(model)) {
-            throw new RsdException("model file " + model + " does not exist");
-        }
+        Models.requireModelFile(model, "model", "--model");
         if (javaZip != null && !Files.isRegularFile(javaZip)) {
             throw new RsdException("zip " + javaZip + " does not exist");
         }

@@ -7,14 +7,14 @@ import rsd.ModeResources;
 
 /** Options shared by the commands that load models. */
 final class ModelOptions {
-    @Option(names = "--model", paramLabel = "FILE", description = "GGUF model (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF model (default: ${DEFAULT-VALUE})")
     Path model = LoadedModel.DEFAULT_MODEL;
 
     @Option(names = "--draft-model", paramLabel = "FILE",
             description = "GGUF draft model for mode 'draft' (default: ${DEFAULT-VALUE})")
     Path draftModel = LoadedModel.DEFAULT_DRAFT_MODEL;
 
-    @Option(names = "--gamma", paramLabel = "N", description = "most guessed tokens verified per step (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--draft-max", "--gamma"}, paramLabel = "N", description = "most guessed tokens verified per step (default: ${DEFAULT-VALUE})")
     int gamma = ModeResources.DEFAULT_GAMMA;
 
     @Option(names = "--draft-p-min", paramLabel = "P",
@@ -25,9 +25,9 @@ final class ModelOptions {
             description = "code datastore made by rsd index with this model's tokenizer: a drafting source of mode auto")
     Path datastore;
 
-    @Option(names = "--threads", paramLabel = "N", description = "compute threads (default: all cores)")
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "compute threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--ctx", paramLabel = "N", description = "context length cap in tokens, 0 = the model's own (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-c", "--ctx-size", "--ctx"}, paramLabel = "N", description = "context length cap in tokens, 0 = the model's own (default: ${DEFAULT-VALUE})")
     int ctx = 4096;
 }

@@ -42,12 +42,17 @@ final class Models implements AutoCloseable {
     }
 
     private LoadedModel open(Path path, String what, String option) {
+        requireModelFile(path, what, option);
+        return opener.open(path, options.threads, options.ctx);
+    }
+
+    /** Refuses a model path that is missing or no regular file, naming the option that chooses another. */
+    static void requireModelFile(Path path, String what, String option) {
         refuseNonFile(path, what, option);
         if (!Files.exists(path)) {
             throw new RsdException(what + " file " + path + " not found (pass " + option + " FILE"
-                    + (path.startsWith("models") ? "; the embedded models are built by the training scripts" : "") + ")");
+                    + (path.startsWith("models") || path.toAbsolutePath().normalize().startsWith(LoadedModel.DEFAULT_MODEL.getParent()) ? "; the embedded models are built by the training scripts" : "") + ")");
         }
-        return opener.open(path, options.threads, options.ctx);
     }
 
     /**

@@ -34,11 +34,11 @@ public final class PerplexityCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "FILE", description = "GGUF model (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF model (default: ${DEFAULT-VALUE})")
     Path model = LoadedModel.DEFAULT_MODEL;
 
     static final class Source {
-        @Option(names = "--file", paramLabel = "FILE", required = true, description = "one text file")
+        @Option(names = {"-f", "--file"}, paramLabel = "FILE", required = true, description = "one text file")
         Path file;
 
         @Option(names = "--dir", paramLabel = "DIR", required = true, description = "every matching file under DIR")
@@ -58,7 +58,7 @@ public final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", paramLabel = "N", description = "stop after scoring N tokens, 0 = all (default: ${DEFAULT-VALUE})")
     long maxTokens = 0;
 
-    @Option(names = "--threads", paramLabel = "N", description = "compute threads (default: all cores)")
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "compute threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--json", description = "print the result as one JSON object on the last stdout line")
@@ -69,6 +69,7 @@ public final class PerplexityCommand implements Callable<Integer> {
         if (window < 2) {
             throw new RsdException("--window must be at least 2, got " + window);
         }
+        Models.requireModelFile(model, "model", "--model");
         List<Path> files = listFiles();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

@@ -44,14 +44,15 @@ public final class ReplayCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "GGUF file whose tokenizer is used (weights are not read)")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "GGUF file whose tokenizer is used, weights not read (default: ${DEFAULT-VALUE})")
+    Path model = rsd.LoadedModel.DEFAULT_MODEL;
 
     @Option(names = "--dataset", paramLabel = "FILE", description = "HumanEval-format .jsonl(.gz): prompt, then canonical_solution")
     Path dataset;
 
     @Option(names = "--corpus", paramLabel = "DIR",
-            description = "directory of .py/.java files: its HELD-OUT files (crc32(relative path) % 20 == 0) are replayed")
+            description = "directory of .py/.java files: its HELD-OUT files (crc32(relative path) %% 20 == 0) are replayed")
     Path corpus;
 
     @Option(names = "--files", defaultValue = "40", description = "held-out files taken from --corpus (default: ${DEFAULT-VALUE})")
@@ -66,14 +67,14 @@ public final class ReplayCommand implements Callable<Integer> {
                 + "instead of --cost-curve")
     Path costModel;
 
-    @Option(names = "--threads", defaultValue = "0", description = "threads for --cost-model (default: all cores)")
+    @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "threads for --cost-model (default: all cores)")
     int threads;
 
     @Option(names = "--modes", split = ",", defaultValue = "rules,lookup,patterns,indent,auto", paramLabel = "M,M",
             description = "modes to replay (default: ${DEFAULT-VALUE})")
     List<String> modes;
 
-    @Option(names = "--gamma", defaultValue = "4", description = "longest guess of the single-source modes (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--draft-max", "--gamma"}, defaultValue = "4", description = "longest guess of the single-source modes (default: ${DEFAULT-VALUE})")
     int gamma;
 
     @Option(names = "--datastore", paramLabel = "FILE",
@@ -87,10 +88,7 @@ public final class ReplayCommand implements Callable<Integer> {
         if ((dataset == null) == (corpus == null)) {
             throw new RsdException("give exactly one of --dataset FILE or --corpus DIR");
         }
-        Models.refuseNonFile(model, "model", "--model");
-        if (!Files.isRegularFile(model)) {
-            throw new RsdException("model file " + model + " does not exist");
-        }
+        Models.requireModelFile(model, "model", "--model");
         if (gamma < 1) {
             throw new RsdException("--gamma must be >= 1, got " + gamma);
         }

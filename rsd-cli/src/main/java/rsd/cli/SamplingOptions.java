@@ -8,7 +8,7 @@ import rsd.error.RsdException;
 
 /** Sampling options shared by generate and bench, checked the same way for both. */
 final class SamplingOptions {
-    @Option(names = "--temperature", paramLabel = "T", description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    @Option(names = {"--temp", "--temperature"}, paramLabel = "T", description = "0 = greedy (default: ${DEFAULT-VALUE})")
     float temperature = 0f;
 
     @Option(names = "--top-k", paramLabel = "K", description = "keep the K likeliest tokens, 0 = off (default: ${DEFAULT-VALUE})")

@@ -39,14 +39,15 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "FILE", description = "GGUF file (a vocabulary-only GGUF is enough).")
-    Path model;
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "GGUF file (a vocabulary-only GGUF is enough; default: ${DEFAULT-VALUE}).")
+    Path model = rsd.LoadedModel.DEFAULT_MODEL;
 
     static final class Input {
-        @Option(names = "--prompt", paramLabel = "TEXT", description = "The text to tokenize.")
+        @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "The text to tokenize.")
         String prompt;
 
-        @Option(names = "--file", paramLabel = "PATH", description = "Tokenize this UTF-8 file, exactly as it is.")
+        @Option(names = {"-f", "--file"}, paramLabel = "PATH", description = "Tokenize this UTF-8 file, exactly as it is; - reads stdin.")
         Path file;
 
         @Option(names = "--bench", paramLabel = "DIR",
@@ -72,6 +73,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        Models.requireModelFile(model, "model", "--model");
         long t0 = System.nanoTime();
         Tokenizer tokenizer = load(model);
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
@@ -98,6 +100,9 @@ public final class TokenizeCommand implements Callable<Integer> {
     }
 
     static String readUtf8(Path file) {
+        if (file.toString().equals("-")) {
+            return Stdin.readUtf8("--file -");
+        }
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
