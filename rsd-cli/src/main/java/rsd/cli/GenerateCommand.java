@@ -99,9 +99,12 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         boolean terminal = terminalOverride != null ? terminalOverride : Terminal.interactive();
         boolean color = terminalOverride != null ? terminalOverride && !noColor : Terminal.color(noColor);
+        long loadStart = System.nanoTime();
         try (Models models = new Models(modelOptions, opener)) {
+            long setupStart = System.nanoTime();
             // The decoder closes its speculator (and through it a draft model's cache).
             CountingSpeculator speculator = new CountingSpeculator(Modes.create(mode, models.resources()));
+            Setup setup = new Setup((setupStart - loadStart) / 1e9, (System.nanoTime() - setupStart) / 1e9);
             try (Decoder decoder = new Decoder(models.target.model(), models.target.tokenizer(), speculator, mode)) {
                 int[] ids = chat ? Prompts.llama3Chat(decoder.tokenizer(), promptText)
                         : Prompts.completion(decoder.tokenizer(), promptText);
@@ -112,15 +115,16 @@ public final class GenerateCommand implements Callable<Integer> {
                     printer.finish();
                 }
                 if (trace != null) {
-                    writeTrace(models, promptText, ids, settings, result);
+                    writeTrace(models, promptText, ids, settings, result, setup);
                 }
                 if (json) {
                     ObjectNode o = ResultJson.result(result, true);
+                    putSpeed(result, setup, o);
                     o.put("mode", mode);
                     o.put("model", models.target.path().toString());
                     out.println(JSON.writeValueAsString(o));
                 } else {
-                    err.println(statsLine(result));
+                    err.println(statsLine(result, setup));
                 }
                 out.flush();
                 err.flush();
@@ -154,7 +158,7 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     private void writeTrace(Models models, String promptText, int[] ids, GenerationSettings settings,
-                            GenerationResult result) throws IOException {
+                            GenerationResult result, Setup setup) throws IOException {
         try (BufferedWriter w = Files.newBufferedWriter(trace, StandardCharsets.UTF_8)) {
             ObjectNode header = JSON.createObjectNode();
             header.put("type", "header");
@@ -185,6 +189,7 @@ public final class GenerateCommand implements Callable<Integer> {
             ObjectNode summary = JSON.createObjectNode();
             summary.put("type", "summary");
             summary.setAll(ResultJson.result(result, true));
+            putSpeed(result, setup, summary);
             w.write(JSON.writeValueAsString(summary));
             w.newLine();
         } catch (NoSuchFileException e) {
@@ -192,11 +197,31 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    static String statsLine(GenerationResult r) {
+    /** Seconds spent before generation starts: opening the model(s), then building the mode (a first run's cost calibration). */
+    record Setup(double loadSeconds, double modeSeconds) {
+    }
+
+    static void putSpeed(GenerationResult r, Setup setup, ObjectNode o) {
+        o.put("decode_seconds", r.decodeSeconds());
+        o.put("decode_tokens_per_second", r.decodeTokensPerSecond());
+        o.put("prefill_seconds", r.prefillSeconds());
+        o.put("load_seconds", setup.loadSeconds());
+        o.put("mode_setup_seconds", setup.modeSeconds());
+    }
+
+    /**
+     * The decode rate first, apart from prefill; the overall rate includes prefill; loading and mode setup
+     * (a first run's cost calibration) are shown separately and are in neither.
+     */
+    static String statsLine(GenerationResult r, Setup setup) {
         return String.format(Locale.ROOT,
-                "%d tokens in %.2f s: %.2f tokens/s, %d forward passes, %.3f tokens/forward, acceptance %.1f%% (%d/%d), stop: %s",
-                r.totalTokens(), r.elapsedSeconds(), r.tokensPerSecond(), r.forwardPasses(), r.tokensPerForward(),
-                100 * r.acceptanceRate(), r.acceptedTokens(), r.draftedTokens(), r.stopReason());
+                "%d tokens: decode %.2f tokens/s (%.2f s), prompt %d tokens prefilled in %.2f s, overall %.2f tokens/s; "
+                        + "%d forward passes, %.3f tokens/forward, acceptance %.1f%% (%d/%d), stop: %s; "
+                        + "before it: model load %.2f s, mode setup %.2f s",
+                r.totalTokens(), r.decodeTokensPerSecond(), r.decodeSeconds(), r.promptTokens(), r.prefillSeconds(),
+                r.tokensPerSecond(), r.forwardPasses(), r.tokensPerForward(),
+                100 * r.acceptanceRate(), r.acceptedTokens(), r.draftedTokens(), r.stopReason(),
+                setup.loadSeconds(), setup.modeSeconds());
     }
 
     /**
@@ -210,7 +235,8 @@ public final class GenerateCommand implements Callable<Integer> {
         private final boolean color;
         private final boolean status;
         private final java.util.function.LongSupplier drafted;
-        private final long start = System.nanoTime();
+        /** Set at the first token: the status rate is decoding alone, as in the stats line. */
+        private long start;
         private long lastStatus;
         private int tokens;
         private int guessed;
@@ -227,7 +253,9 @@ public final class GenerateCommand implements Callable<Integer> {
 
         @Override
         public void onToken(int id, String text, boolean fromGuess) {
-            tokens++;
+            if (tokens++ == 0) {
+                start = System.nanoTime();
+            }
             if (fromGuess) {
                 guessed++;
             }
@@ -242,8 +270,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 lastStatus = now;
                 double seconds = (now - start) / 1e9;
                 long guesses = drafted.getAsLong();
-                err.print(String.format(Locale.ROOT, "\u001b[2m[%d tokens, %.1f tokens/s, acceptance %s]\u001b[0m",
-                        tokens, tokens / Math.max(seconds, 1e-9),
+                err.print(String.format(Locale.ROOT, "\u001b[2m[%d tokens, %s tokens/s, acceptance %s]\u001b[0m",
+                        tokens, tokens < 2 ? "-" : String.format(Locale.ROOT, "%.1f", (tokens - 1) / Math.max(seconds, 1e-9)),
                         guesses == 0 ? "-" : String.format(Locale.ROOT, "%.0f%%", 100.0 * guessed / guesses)));
                 err.flush();
                 statusShown = true;

@@ -25,6 +25,10 @@ final class ModelOptions {
             description = "code datastore made by rsd index with this model's tokenizer: a drafting source of mode auto")
     Path datastore;
 
+    @Option(names = "--recalibrate",
+            description = "measure this model's forward cost curve again (mode auto sizes its guesses by it) and replace the cached one")
+    boolean recalibrate;
+
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "compute threads (default: all cores)")
     int threads = Runtime.getRuntime().availableProcessors();
 

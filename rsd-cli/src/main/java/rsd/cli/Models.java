@@ -72,7 +72,7 @@ final class Models implements AutoCloseable {
     ModeResources resources() {
         Supplier<LanguageModel> draftSupplier = Files.isRegularFile(options.draftModel) ? this::draftModel : null;
         return new ModeResources(target.model(), target.tokenizer(), options.gamma, options.draftPMin, draftSupplier,
-                () -> CostModel.forFile(target.model(), target.path(), options.threads, System.err), datastore);
+                () -> CostModel.forFile(target.model(), target.path(), options.threads, System.err, options.recalibrate), datastore);
     }
 
     private LanguageModel draftModel() {

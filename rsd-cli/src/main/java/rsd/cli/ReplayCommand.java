@@ -67,6 +67,9 @@ public final class ReplayCommand implements Callable<Integer> {
                 + "instead of --cost-curve")
     Path costModel;
 
+    @Option(names = "--recalibrate", description = "measure the --cost-model curve again and replace the cached one")
+    boolean recalibrate;
+
     @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "threads for --cost-model (default: all cores)")
     int threads;
 
@@ -146,7 +149,7 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         try (rsd.model.LlamaModel m = rsd.model.LlamaModel.load(costModel, n, 0)) {
-            return CostModel.forFile(m, costModel, n, System.err);
+            return CostModel.forFile(m, costModel, n, System.err, recalibrate);
         }
     }
 

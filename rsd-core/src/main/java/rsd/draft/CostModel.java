@@ -200,16 +200,25 @@ public final class CostModel {
      * missing or unreadable. Announces a calibration once on {@code log}.
      */
     public static CostModel cached(LanguageModel model, String key, Path cacheDir, PrintStream log) {
-        Path file = cacheDir.resolve("cost-" + CACHE_VERSION + "-" + key + ".txt");
+        return cached(model, key, cacheDir, log, false);
+    }
+
+    /** As {@link #cached(LanguageModel, String, Path, PrintStream)}; {@code recalibrate} measures anew and replaces the cached curve. */
+    public static CostModel cached(LanguageModel model, String key, Path cacheDir, PrintStream log, boolean recalibrate) {
+        Path file = cacheFile(key, cacheDir);
         try {
-            if (Files.isRegularFile(file)) {
+            if (!recalibrate && Files.isRegularFile(file)) {
                 return parse(Files.readString(file));
             }
         } catch (IOException | RuntimeException e) {
             // an unreadable cache is measured again
         }
         if (log != null) {
-            log.println("rsd: calibrating forward cost for " + model.name() + " (once; cached in " + file + ")");
+            log.println(recalibrate
+                    ? "rsd: recalibrating the forward cost curve of " + model.name() + " (--recalibrate; replaces " + file + ")"
+                    : "rsd: calibrating the forward cost curve of " + model.name() + ": first run of this model file with "
+                        + "this thread count here, a few seconds, not counted in the speed (cached in " + file
+                        + "; --recalibrate measures it again)");
         }
         CostModel measured = measure(model);
         try {
@@ -232,13 +241,18 @@ public final class CostModel {
      * the cached calibration keyed by file and threads. Announces a calibration on {@code log} (null: silent).
      */
     public static CostModel forFile(LanguageModel model, Path file, int threads, PrintStream log) {
+        return forFile(model, file, threads, log, false);
+    }
+
+    /** As {@link #forFile(LanguageModel, Path, int, PrintStream)}; {@code recalibrate} ignores and replaces the cached curve. */
+    public static CostModel forFile(LanguageModel model, Path file, int threads, PrintStream log, boolean recalibrate) {
         CostModel fromEnvironment = fromEnvironment();
         if (fromEnvironment != null) {
             return fromEnvironment;
         }
         try {
             int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-            return cached(model, fileKey(file, n), defaultCacheDir(), log);
+            return cached(model, fileKey(file, n), defaultCacheDir(), log, recalibrate);
         } catch (IOException e) {
             // the file vanished or cannot be read again: measure without caching
             return measure(model);
@@ -275,6 +289,10 @@ public final class CostModel {
             throw new rsd.error.RsdException(source + " '" + spec + "' is not a cost curve like 1:1,2:1.03,4:1.08 "
                     + "(token counts ascending from 1, positive costs)");
         }
+    }
+
+    private static Path cacheFile(String key, Path cacheDir) {
+        return cacheDir.resolve("cost-" + CACHE_VERSION + "-" + key + ".txt");
     }
 
     /** The default cache directory, ~/.cache/rsd (or $XDG_CACHE_HOME/rsd). */

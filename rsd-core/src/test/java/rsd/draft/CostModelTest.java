@@ -32,6 +32,14 @@ class CostModelTest {
             String text = log.toString(StandardCharsets.UTF_8);
             // announced once: the second call read the cache
             assertThat(text.split("calibrating", -1)).hasSize(2);
+            assertThat(text).contains("cached in " + cache.resolve(Files.list(cache).findFirst().orElseThrow().getFileName()));
+
+            Path file = Files.list(cache).findFirst().orElseThrow();
+            Files.writeString(file, "not a curve");
+            CostModel again = CostModel.cached(model, "tiny", cache, out, true);
+            assertThat(again.cost(1)).isEqualTo(1.0);
+            assertThat(log.toString(StandardCharsets.UTF_8)).contains("recalibrating");
+            assertThat(Files.readString(file)).isNotEqualTo("not a curve"); // replaced by the new measurement
         }
     }
 
