@@ -27,6 +27,7 @@ import rsd.bench.BenchTable;
 import rsd.bench.Datasets;
 import rsd.bench.ModeSummary;
 import rsd.bench.Problem;
+import rsd.bench.SpeedupSpread;
 import rsd.decode.Decoder;
 import rsd.decode.GenerationResult;
 import rsd.decode.GenerationSettings;
@@ -71,7 +72,8 @@ public final class BenchCommand implements Callable<Integer> {
     static final int KERNEL_WARMUP_WIDTH = 16;
     static final long KERNEL_WARMUP_NANOS = 2_000_000_000L;
 
-    @Option(names = "--repeat", paramLabel = "N", description = "time each problem and mode N times and keep the median (default: ${DEFAULT-VALUE})")
+    @Option(names = "--repeat", paramLabel = "N", description = "time each problem and mode N times, keep the median and show the speed-ups' min-max; "
+                    + "a mode is named fastest only with N >= 3 and when it beats the others in every repeat (default: ${DEFAULT-VALUE})")
     int repeat = 1;
 
     @Option(names = "--json", paramLabel = "PATH|-", description = "write the results as JSON ('-': as the last stdout line)")
@@ -139,6 +141,14 @@ public final class BenchCommand implements Callable<Integer> {
                 bar.finish();
                 List<ModeSummary> summaries = ModeSummary.of(runs);
                 out.print(BenchTable.format(summaries));
+                out.println();
+                out.print(BenchTable.spread(SpeedupSpread.of(runs)));
+                double standardSeconds = SpeedupSpread.standardSeconds(runs);
+                if (standardSeconds < SpeedupSpread.MIN_STANDARD_SECONDS) {
+                    err.printf(Locale.ROOT, "rsd bench: warning: standard decoding took %.2f s in all, too short to tell the "
+                            + "modes apart (timer, JIT and scheduling noise); give more problems, -n/--max-tokens or --repeat%n",
+                            standardSeconds);
+                }
                 List<String> differing = new ArrayList<>();
                 for (ModeSummary s : summaries) {
                     if (Boolean.FALSE.equals(s.identicalToStandard())) { // every mode is lossless

@@ -224,6 +224,13 @@ class CliTest {
         assertThat(Files.readString(html)).contains("<html", "indent");
         assertThat(JSON.readTree(out.toFile()).get("modes")).extracting(m -> m.get("mode").asText())
                 .containsExactly("standard", "indent");
+        // three repeats: each mode's speed-up spread, a verdict, and a warning that 4 tokens are too short to tell
+        JsonNode indent = JSON.readTree(out.toFile()).get("modes").get(1);
+        assertThat(indent.get("speedup_min").asDouble()).isPositive().isLessThanOrEqualTo(indent.get("speedup_max").asDouble());
+        assertThat(JSON.readTree(out.toFile()).has("fastest_mode")).isTrue();
+        assertThat(file.out()).containsPattern("speed-up vs standard over 3 repeats, min-max:  indent [0-9.]+-[0-9.]+x")
+                .containsPattern("(fastest: |no mode named fastest: )");
+        assertThat(file.err()).contains("warning: standard decoding took", "too short to tell");
     }
 
     @Test

@@ -42,6 +42,22 @@ class BenchReportTest {
     }
 
     @Test
+    void theBestModeIsCalledFastestOnlyWhenTheJsonSaysItBeatTheNoise() {
+        ObjectNode beat = sample();
+        beat.put("fastest_mode", "rules+lookup");
+        assertThat(BenchReport.html(beat)).contains("<div class=\"v\">rules+lookup</div><div class=\"k\">fastest mode</div>");
+
+        ObjectNode overlap = sample();
+        overlap.putNull("fastest_mode");
+        ((ObjectNode) overlap.get("settings")).put("repeat", 3);
+        assertThat(BenchReport.html(overlap)).doesNotContain("fastest mode")
+                .contains("<div class=\"v\">rules+lookup</div><div class=\"k\">best measured mode (inside the run-to-run noise)</div>");
+
+        ((ObjectNode) overlap.get("settings")).put("repeat", 1);
+        assertThat(BenchReport.html(overlap)).doesNotContain("fastest mode").contains("noise not measured: --repeat 3");
+    }
+
+    @Test
     void hasModeTableChartsAndRunInfo() {
         JsonNode bench = sample();
         String html = BenchReport.html(bench);

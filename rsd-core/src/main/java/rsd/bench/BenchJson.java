@@ -25,6 +25,14 @@ public final class BenchJson {
         dataset.put("name", datasetName);
         dataset.put("problems", problemCount);
         root.set("settings", settings);
+        List<SpeedupSpread> spreads = SpeedupSpread.of(runs);
+        // The mode that beat every other in each repeat, or null when the speed-ups overlap (or one repeat).
+        String fastest = SpeedupSpread.fastest(spreads);
+        if (fastest == null) {
+            root.putNull("fastest_mode");
+        } else {
+            root.put("fastest_mode", fastest);
+        }
         ArrayNode modeArray = root.putArray("modes");
         for (ModeSummary m : modes) {
             ObjectNode o = modeArray.addObject();
@@ -39,6 +47,10 @@ public final class BenchJson {
             o.put("accepted_tokens", m.acceptedTokens());
             o.put("acceptance_rate", m.acceptanceRate());
             o.put("speedup_vs_standard", m.speedupVsStandard());
+            spreads.stream().filter(s -> s.mode().equals(m.mode())).findFirst().ifPresent(s -> {
+                o.put("speedup_min", s.min());
+                o.put("speedup_max", s.max());
+            });
             putNullable(o, "identical_to_standard", m.identicalToStandard());
             o.put("differing_problems", m.differingProblems());
             ObjectNode rules = ResultJson.perRule(m.perRule());

@@ -24,8 +24,21 @@ public final class BenchRunner {
         void update(int done, int total, Problem problem, String mode, GenerationResult result);
     }
 
-    /** A problem as run in one mode; {@code identicalToStandard} is null when not comparable (sampling). */
-    public record Run(Problem problem, String mode, GenerationResult result, Boolean identicalToStandard) {
+    /**
+     * A problem as run in one mode; {@code identicalToStandard} is null when not comparable (sampling).
+     * {@code result} is the repeat of median time; {@code repeatSeconds} the elapsed time of every repeat,
+     * in round order (round i of every mode ran in the same interleaved pass).
+     */
+    public record Run(Problem problem, String mode, GenerationResult result, Boolean identicalToStandard,
+                      List<Double> repeatSeconds) {
+        public Run {
+            repeatSeconds = List.copyOf(repeatSeconds);
+        }
+
+        /** A run timed once. */
+        public Run(Problem problem, String mode, GenerationResult result, Boolean identicalToStandard) {
+            this(problem, mode, result, identicalToStandard, List.of(result.elapsedSeconds()));
+        }
     }
 
     private final Map<String, TextGenerator> generators;
@@ -104,7 +117,8 @@ public final class BenchRunner {
             int[] reference = results.get("standard").tokenIds();
             for (String mode : modes) {
                 GenerationResult r = results.get(mode);
-                runs.add(new Run(problem, mode, r, greedy ? Arrays.equals(r.tokenIds(), reference) : null));
+                List<Double> seconds = timed.get(mode).stream().map(GenerationResult::elapsedSeconds).toList();
+                runs.add(new Run(problem, mode, r, greedy ? Arrays.equals(r.tokenIds(), reference) : null, seconds));
             }
         }
         return runs;

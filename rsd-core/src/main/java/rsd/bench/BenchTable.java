@@ -45,6 +45,37 @@ public final class BenchTable {
     }
 
     /**
+     * The speed-ups' run-to-run spread and the verdict it allows: a mode is named fastest only when its
+     * slowest repeat beats every other mode's fastest; with one or two repeats the noise is not measured.
+     */
+    public static String spread(List<SpeedupSpread> spreads) {
+        StringBuilder sb = new StringBuilder();
+        if (spreads.isEmpty()) {
+            return "";
+        }
+        int repeats = spreads.get(0).repeats();
+        if (repeats > 1) {
+            sb.append(String.format(Locale.ROOT, "speed-up vs standard over %d repeats, min-max:", repeats));
+            for (SpeedupSpread s : spreads) {
+                if (!s.mode().equals("standard")) {
+                    sb.append(String.format(Locale.ROOT, "  %s %.3f-%.3fx", s.mode(), s.min(), s.max()));
+                }
+            }
+            sb.append(System.lineSeparator());
+        }
+        String fastest = SpeedupSpread.fastest(spreads);
+        if (repeats < SpeedupSpread.MIN_REPEATS_FOR_VERDICT) {
+            sb.append(String.format(Locale.ROOT, "no mode named fastest: %d repeat%s cannot measure the run-to-run noise "
+                    + "(--repeat %d or more can)%n", repeats, repeats == 1 ? "" : "s", SpeedupSpread.MIN_REPEATS_FOR_VERDICT));
+        } else if (fastest == null) {
+            sb.append("no mode named fastest: the best speed-ups overlap within the run-to-run noise" + System.lineSeparator());
+        } else {
+            sb.append("fastest: " + fastest + " (its slowest repeat beats every other mode's fastest)" + System.lineSeparator());
+        }
+        return sb.toString();
+    }
+
+    /**
      * Where each mode's time went: prefill and set-up (elapsed minus the decode steps, the same work in
      * every mode), the decode steps, their speed-up alone, and the mean in-run time of a step by forward
      * size T (count in brackets): the cost curve the mode really met.
