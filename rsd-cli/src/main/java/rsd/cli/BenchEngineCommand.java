@@ -59,7 +59,8 @@ public final class BenchEngineCommand implements Callable<Integer> {
             description = "buffer for the bandwidth read; keep it well above the last-level cache (default ${DEFAULT-VALUE})")
     int bandwidthMib;
 
-    @Option(names = "--json", paramLabel = "PATH|-", description = "write the results as JSON to PATH, or as the last stdout line with -")
+    @Option(names = "--json", paramLabel = "PATH|-",
+            description = "write the results as JSON to PATH, or as the last stdout line with - (default: a table on stdout)")
     String json;
 
     @Option(names = "--project", paramLabel = "BENCH.json",
@@ -189,16 +190,40 @@ public final class BenchEngineCommand implements Callable<Integer> {
             }
         }
         String text = new ObjectMapper().writeValueAsString(result);
-        if (json == null) {
-            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
-        } else if (json.equals("-")) {
+        if (json != null && json.equals("-")) {
             out.println(text);
         } else {
-            Files.writeString(Path.of(json), text + "\n");
-            err.printf("bench-engine: wrote %s%n", json);
+            out.print(table(result));
+            if (json != null) {
+                Files.writeString(Path.of(json), text + "\n");
+                err.printf("bench-engine: wrote %s%n", json);
+            }
         }
         out.flush();
         return 0;
+    }
+
+    /** The results for a person: one row per forward size, then the decode, prefill and memory figures. */
+    @SuppressWarnings("unchecked")
+    static String table(Map<String, Object> r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%s: %s%n%s threads, %s tokens already cached, median of %s forwards%n%n",
+                r.get("model"), r.get("parameters"), r.get("threads"), r.get("position"), r.get("repeats")));
+        sb.append(String.format(Locale.ROOT, "%4s %12s %10s %12s%n", "T", "forward_ms", "cost(T)", "cpu_ms"));
+        Map<String, Double> ms = (Map<String, Double>) r.get("forward_ms");
+        Map<String, Double> cost = (Map<String, Double>) r.get("cost_ratio");
+        Map<String, Double> cpu = (Map<String, Double>) r.get("forward_cpu_ms");
+        for (String t : ms.keySet()) {
+            sb.append(String.format(Locale.ROOT, "%4s %12.3f %10.3f %12.3f%n", t, ms.get(t), cost.get(t), cpu.get(t)));
+        }
+        sb.append(String.format(Locale.ROOT, "%ndecode %.2f tokens/s, prefill %.2f tokens/s%n",
+                (double) r.get("decode_tokens_per_second"), (double) r.get("prefill_tokens_per_second")));
+        sb.append(String.format(Locale.ROOT, "weights %,d bytes, memory bandwidth %.2f GB/s (a forward bound by it: %.2f ms)%n",
+                (long) r.get("weights_bytes"), (double) r.get("memory_bandwidth_gbs"), (double) r.get("bandwidth_bound_ms")));
+        sb.append(String.format(Locale.ROOT, "%s-bit vectors, %s cpus, load average before %s, after %s, java %s%n",
+                r.get("vector_bits"), r.get("cpus"), Arrays.toString((double[]) r.get("load_average_before")),
+                Arrays.toString((double[]) r.get("load_average_after")), r.get("java")));
+        return sb.toString();
     }
 
     /** One mode of a bench run, projected onto a cost curve. */

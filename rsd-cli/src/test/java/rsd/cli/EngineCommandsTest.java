@@ -105,10 +105,16 @@ class EngineCommandsTest {
     @Test
     void benchEngineWritesTheJsonFields() throws Exception {
         Path f = TestModels.writeRandomLlama(dir, RandomLlama.Spec.tiny().withTypes(GgmlType.Q8_0, GgmlType.Q8_0), Map.of());
-        Run r = rsd("bench-engine", "--model", f.toString(), "--threads", "2", "--repeats", "3", "--position", "20", "--bandwidth-mib", "64", "--json", "-");
+        Path jsonFile = dir.resolve("engine.json");
+        Run r = rsd("bench-engine", "--model", f.toString(), "--threads", "2", "--repeats", "3", "--position", "20", "--bandwidth-mib", "64",
+                "--json", jsonFile.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        String[] lines = r.out().strip().split("\n");
-        JsonNode j = new ObjectMapper().readTree(lines[lines.length - 1]);
+        JsonNode j = new ObjectMapper().readTree(Files.readString(jsonFile));
+        // stdout: the same figures as a table for a person
+        assertThat(r.out()).containsPattern("(?m)^\\s+T\\s+forward_ms\\s+cost\\(T\\)\\s+cpu_ms$")
+                .containsPattern("(?m)^\\s+16\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+$")
+                .contains(String.format(java.util.Locale.ROOT, "decode %.2f tokens/s", j.get("decode_tokens_per_second").asDouble()))
+                .doesNotContain("{");
         for (String key : new String[] {"decode_tokens_per_second", "prefill_tokens_per_second", "weights_bytes", "memory_bandwidth_gbs"}) {
             assertThat(j.get(key).asDouble()).as(key).isPositive();
         }
