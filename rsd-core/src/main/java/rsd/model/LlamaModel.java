@@ -85,6 +85,7 @@ public final class LlamaModel implements LanguageModel {
      * length, otherwise the smaller of the two. Bad files give an RsdException naming the file and problem.
      */
     public static LlamaModel load(Path gguf, int threads, int maxContext) {
+        rsd.tensor.VectorApi.require();
         GgufFile g = GgufFile.open(gguf);
         try {
             return new LlamaModel(g, threads, maxContext);

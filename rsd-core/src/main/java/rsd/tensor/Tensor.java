@@ -21,6 +21,7 @@ public abstract class Tensor {
 
     /** Wraps stored bytes; an RsdException names the type when the engine cannot compute with it. */
     public static Tensor wrap(GgmlType type, MemorySegment data, long elements) {
+        VectorApi.require(); // before any kernel class links against the Vector API
         if (type.bytesFor(elements) != data.byteSize()) {
             throw new IllegalArgumentException(elements + " " + type + " elements need " + type.bytesFor(elements) + " bytes, got " + data.byteSize());
         }
