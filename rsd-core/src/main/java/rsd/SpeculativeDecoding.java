@@ -145,6 +145,11 @@ public final class SpeculativeDecoding implements AutoCloseable {
         return generate(prompt, settings, useSpeculative ? speculativeMode : Modes.STANDARD, listener);
     }
 
+    /** Generates with {@code settings} (see {@link GenerationSettings#builder()}) in the configured mode. */
+    public Result generate(String prompt, GenerationSettings settings) {
+        return generate(prompt, settings, speculativeMode, null);
+    }
+
     /** Full control: any settings (top-k, top-p, seed, stop strings) and any available mode. */
     public synchronized Result generate(String prompt, GenerationSettings settings, String mode, TokenListener listener) {
         Decoder decoder = decoders.computeIfAbsent(mode, m -> Modes.decoder(m, resources));

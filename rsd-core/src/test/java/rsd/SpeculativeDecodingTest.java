@@ -61,4 +61,23 @@ class SpeculativeDecodingTest {
         assertThatThrownBy(() -> SpeculativeDecoding.builder().draftPMin(1.5).build())
                 .isInstanceOf(RsdException.class).hasMessageContaining("p-min");
     }
+    @Test
+    void namedSettingsGiveWhatThePositionalCallGives() {
+        try (LoadedModel big = TestTarget.randomModel(dir, 1);
+             SpeculativeDecoding sd = SpeculativeDecoding.builder().models(big, null).gamma(3).speculativeMode("indent").build()) {
+            rsd.decode.GenerationSettings settings = rsd.decode.GenerationSettings.builder().maxTokens(20).temperature(0.7)
+                    .topK(40).topP(0.9).seed(3).build();
+            assertThat(settings).isEqualTo(new rsd.decode.GenerationSettings(20, 0.7f, 40, 0.9f, 3, java.util.List.of()));
+            SpeculativeDecoding.Result named = sd.generate("def f(x):\n", rsd.decode.GenerationSettings.builder().maxTokens(20).build());
+            SpeculativeDecoding.Result positional = sd.generateText("def f(x):\n", 20, 0.0, true);
+            assertThat(named.tokenIds()).isEqualTo(positional.tokenIds());
+            assertThat(named.mode()).isEqualTo("indent");
+        }
+        assertThatThrownBy(() -> rsd.decode.GenerationSettings.builder().topP(0).build())
+                .isInstanceOf(RsdException.class).hasMessageContaining("topP");
+        assertThatThrownBy(() -> rsd.decode.GenerationSettings.builder().maxTokens(-1).build())
+                .isInstanceOf(RsdException.class).hasMessageContaining("maxTokens");
+        assertThatThrownBy(() -> rsd.decode.GenerationSettings.builder().temperature(Double.NaN).build())
+                .isInstanceOf(RsdException.class).hasMessageContaining("temperature");
+    }
 }
