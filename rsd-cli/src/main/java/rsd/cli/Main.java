@@ -15,6 +15,7 @@ import rsd.error.RsdException;
             BenchEngineCommand.class,
             TokenizeCommand.class,
             GenerateCommand.class,
+            ChatCommand.class,
             BenchCommand.class,
             MinePatternsCommand.class,
             ReplayCommand.class,
