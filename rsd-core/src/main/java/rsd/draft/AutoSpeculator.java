@@ -345,7 +345,15 @@ public final class AutoSpeculator implements Speculator, ForwardObserver {
             seen[width]++;
         }
 
+        /**
+         * Never below the cost of one token fewer plus 1 %: measured widths are noisy, and a curve that
+         * dipped would make a bigger tree look cheaper than a smaller one and let unlikely guesses in.
+         */
         double cost(int tokens) {
+            return tokens <= 1 ? 1.0 : Math.max(measuredOrCalibrated(tokens), cost(tokens - 1) + 0.01);
+        }
+
+        private double measuredOrCalibrated(int tokens) {
             double curve = calibrated.cost(tokens);
             // a plain step's time: measured, else the calibrated one-token forward (when auto always guesses)
             double plain = seen[1] >= MIN_SEEN ? millis[1] : calibrated.forwardMillis();
@@ -354,9 +362,7 @@ public final class AutoSpeculator implements Speculator, ForwardObserver {
             }
             for (int w = Math.min(tokens, millis.length - 1); w > 1; w--) {
                 if (seen[w] >= MIN_SEEN) {
-                    // no guess is free: a measured ratio inside the noise of a plain step would let
-                    // any guess, however unlikely, in; each token costs at least 1 % of a step
-                    double measured = Math.max(1.0 + 0.01 * (w - 1), millis[w] / plain);
+                    double measured = millis[w] / plain;
                     return w == tokens ? measured : curve * measured / calibrated.cost(w);
                 }
             }

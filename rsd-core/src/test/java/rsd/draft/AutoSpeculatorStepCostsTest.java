@@ -34,19 +34,34 @@ class AutoSpeculatorStepCostsTest {
     }
 
     @Test
-    void withoutPlainStepsTheCalibratedOneTokenForwardIsTheYardstickAndNoGuessIsFree() {
+    void withoutPlainStepsTheCalibratedOneTokenForwardIsTheYardstick() {
         AutoSpeculator.StepCosts costs = new AutoSpeculator.StepCosts(CURVE.withForwardMillis(2.0));
         for (int i = 0; i < AutoSpeculator.StepCosts.MIN_SEEN; i++) {
             costs.observe(2, 3.0);
             costs.observe(3, 1.0);
         }
         assertThat(costs.cost(2)).isCloseTo(1.5, within(1e-9));
-        assertThat(costs.cost(3)).isCloseTo(1.02, within(1e-9)); // measured faster than a plain step
+        assertThat(costs.cost(3)).isCloseTo(1.51, within(1e-9)); // measured at 1.0: held above width 2
         AutoSpeculator.StepCosts unknown = new AutoSpeculator.StepCosts(CURVE); // no one-token time known
         for (int i = 0; i < AutoSpeculator.StepCosts.MIN_SEEN; i++) {
             unknown.observe(2, 3.0);
         }
         assertThat(unknown.cost(2)).isEqualTo(CURVE.cost(2));
+    }
+
+    @Test
+    void aNoisyMeasurementNeverMakesAWiderStepCheaperThanANarrowerOne() {
+        AutoSpeculator.StepCosts costs = new AutoSpeculator.StepCosts(CURVE);
+        for (int i = 0; i < AutoSpeculator.StepCosts.MIN_SEEN; i++) {
+            costs.observe(1, 2.0);
+            costs.observe(4, 6.0);
+            costs.observe(5, 5.0); // faster than width 4: noise
+        }
+        assertThat(costs.cost(4)).isCloseTo(3.0, within(1e-9));
+        assertThat(costs.cost(5)).isCloseTo(3.01, within(1e-9));
+        for (int t = 2; t <= 12; t++) {
+            assertThat(costs.cost(t)).isGreaterThanOrEqualTo(costs.cost(t - 1) + 0.01 - 1e-12);
+        }
     }
 
     @Test
