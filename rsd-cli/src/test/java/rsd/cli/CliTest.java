@@ -201,7 +201,7 @@ class CliTest {
         assertThat(doc.get("settings").get("max_tokens").asInt()).isEqualTo(12);
         assertThat(doc.get("model").get("path").asText()).isEqualTo(model.toString());
         assertThat(doc.get("modes")).hasSize(8); // standard, indent, rules, lookup, patterns, recycle, auto, draft
-        assertThat(doc.get("problems")).hasSize(21);
+        assertThat(doc.get("problems")).hasSize(24); // 3 problems x 8 modes
         for (JsonNode m : doc.get("modes")) {
             assertThat(m.get("identical_to_standard").asBoolean()).isTrue();
             long forwards = 0;
