@@ -212,7 +212,7 @@ class CliTest {
             // decode steps are part of the run's time; the rest is prefill and set-up
             assertThat(m.get("decode_steps_s").asDouble()).isPositive().isLessThanOrEqualTo(m.get("elapsed_s").asDouble());
         }
-        assertThat(o.err()).contains("[7/21]", "[21/21]");
+        assertThat(o.err()).contains("[8/24]", "[24/24]");
 
         Path out = dir.resolve("bench.json");
         Path html = dir.resolve("bench.html");
