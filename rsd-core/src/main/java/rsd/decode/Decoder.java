@@ -33,6 +33,8 @@ public final class Decoder implements TextGenerator, AutoCloseable {
     private final Speculator speculator;
     private final String mode;
     private final Verifier.AcceptanceRule acceptanceRule;
+    /** The speculator, when it learns from each forward's logits and time (else null). */
+    private final ForwardObserver observer;
     private Session session;
 
     public Decoder(LanguageModel model, Tokenizer tokenizer, Speculator speculator, String mode) {
@@ -47,6 +49,7 @@ public final class Decoder implements TextGenerator, AutoCloseable {
         this.speculator = speculator == null ? new NoSpeculation() : speculator;
         this.mode = mode;
         this.acceptanceRule = acceptanceRule;
+        this.observer = this.speculator instanceof ForwardObserver o ? o : null;
     }
 
     @Override
@@ -179,7 +182,7 @@ public final class Decoder implements TextGenerator, AutoCloseable {
                         ? s.forward(tree.tokens(), pos)
                         : s.forwardTree(tree.tokens(), tree.parents(), pos);
                 forwardPasses++;
-                if (speculator instanceof ForwardObserver observer) {
+                if (observer != null) {
                     observer.observeForward(tree.tokens(), logits);
                 }
                 Verifier.Outcome outcome = greedy
@@ -193,7 +196,7 @@ public final class Decoder implements TextGenerator, AutoCloseable {
                     System.arraycopy(outcome.path(), 0, keep, 1, accepted);
                     s.keepPath(pos, keep);
                 }
-                if (speculator instanceof ForwardObserver observer) {
+                if (observer != null) {
                     observer.observeStep(tree.size(), (System.nanoTime() - forwardStart) / 1e6);
                 }
                 for (int node = 1; node < tree.size(); node++) {

@@ -19,4 +19,13 @@ public interface ForwardObserver {
      */
     default void observeStep(int tokens, double millis) {
     }
+
+    /** Passes a forward on to those of a speculator's drafters that observe forwards. */
+    static void tellEach(java.util.List<? extends Drafter> drafters, int[] tokens, float[][] logits) {
+        for (Drafter d : drafters) {
+            if (d instanceof ForwardObserver o) {
+                o.observeForward(tokens, logits);
+            }
+        }
+    }
 }

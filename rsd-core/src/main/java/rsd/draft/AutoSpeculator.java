@@ -143,11 +143,6 @@ public final class AutoSpeculator implements Speculator, ForwardObserver {
         return branches;
     }
 
-    /** The cost of a step over {@code tokens} tokens relative to a plain one, as this run has measured it. */
-    public double stepCost(int tokens) {
-        return stepCosts.cost(tokens);
-    }
-
     /** Whether drafting is paused now because it did not pay for its own time. */
     public boolean paused() {
         return pausedFor > 0;
@@ -382,11 +377,7 @@ public final class AutoSpeculator implements Speculator, ForwardObserver {
 
     @Override
     public void observeForward(int[] tokens, float[][] logits) {
-        for (Drafter d : sources) {
-            if (d instanceof ForwardObserver o) {
-                o.observeForward(tokens, logits);
-            }
-        }
+        ForwardObserver.tellEach(sources, tokens, logits);
     }
 
     @Override

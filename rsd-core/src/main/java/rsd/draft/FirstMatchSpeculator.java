@@ -46,11 +46,7 @@ public final class FirstMatchSpeculator implements Speculator, ForwardObserver {
 
     @Override
     public void observeForward(int[] tokens, float[][] logits) {
-        for (Drafter d : drafters) {
-            if (d instanceof ForwardObserver o) {
-                o.observeForward(tokens, logits);
-            }
-        }
+        ForwardObserver.tellEach(drafters, tokens, logits);
     }
 
     @Override

@@ -53,6 +53,6 @@ public final class MemoryDrafter implements GradedDrafter {
         for (int i = 0; i < n; i++) {
             generated[i] = context.token(from + i);
         }
-        memory.add(generated, 0, n);
+        memory.add(generated);
     }
 }

@@ -61,16 +61,16 @@ public final class OutputMemory {
     }
 
     /** Remembers one generation's output tokens. */
-    public void add(int[] tokens, int from, int to) {
-        if (to - from < KEY + 1) {
+    public void add(int[] tokens) {
+        if (tokens.length < KEY + 1) {
             return;
         }
         lock.writeLock().lock();
         try {
             long start = written;
-            for (int i = from; i < to; i++) {
+            for (int i = 0; i < tokens.length; i++) {
                 put(tokens[i]);
-                if (i - from + 1 >= KEY) {
+                if (i + 1 >= KEY) {
                     int slot = slot(tokens, i - KEY + 1);
                     // within one output its first occurrence wins: it has the longest continuation
                     if (table[slot] < start) {

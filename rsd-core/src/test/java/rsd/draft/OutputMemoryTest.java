@@ -31,8 +31,8 @@ class OutputMemoryTest {
     @Test
     void findsTheContinuationAfterTheLatestOccurrenceOfTheLastThreeTokens() {
         OutputMemory m = new OutputMemory(64);
-        m.add(new int[] {2, 3, 4, 5, 6, 7}, 0, 6);
-        m.add(new int[] {9, 3, 4, 5, 11, 10, 8}, 0, 7);
+        m.add(new int[] {2, 3, 4, 5, 6, 7});
+        m.add(new int[] {9, 3, 4, 5, 11, 10, 8});
         OutputMemory.Match hit = m.find(new int[] {8, 3, 4, 5}, 4, 8, 16);
         assertThat(hit.tokens()).containsExactly(11, 10, 8); // the latest, and never across the output's end
         assertThat(hit.matched()).isEqualTo(3);
@@ -46,10 +46,10 @@ class OutputMemoryTest {
     @Test
     void staysWithinItsCapacityAndForgetsTheOldestText() {
         OutputMemory m = new OutputMemory(16);
-        m.add(new int[] {2, 3, 4, 5, 6}, 0, 5);
+        m.add(new int[] {2, 3, 4, 5, 6});
         assertThat(m.find(new int[] {2, 3, 4}, 3, 4, 16).tokens()).containsExactly(5, 6);
         for (int i = 0; i < 4; i++) {
-            m.add(new int[] {7, 8, 9, 10, 11}, 0, 5);
+            m.add(new int[] {7, 8, 9, 10, 11});
         }
         assertThat(m.capacity()).isEqualTo(16);
         assertThat(m.written()).isEqualTo(30);
@@ -87,7 +87,7 @@ class OutputMemoryTest {
                 work.add(pool.submit(() -> {
                     int hits = 0;
                     for (int round = 0; round < 500; round++) {
-                        m.add(new int[] {base, base + 1, base + 2, base + 3, base + 4}, 0, 5);
+                        m.add(new int[] {base, base + 1, base + 2, base + 3, base + 4});
                         OutputMemory.Match hit = m.find(new int[] {base, base + 1, base + 2}, 3, 4, 16);
                         // another writer's run may have taken the slot (a miss), but a hit is never torn
                         if (hit != null) {
