@@ -34,6 +34,8 @@ final class DecodeSlots implements AutoCloseable {
         final TokenListener listener;
         final BooleanSupplier cancelled;
         final CompletableFuture<GenerationResult> result = new CompletableFuture<>();
+        /** Its arrival is this job's creation, once the request was read and parsed. */
+        final ServerMetrics.Clock clock = new ServerMetrics.Clock();
 
         Job(int[] promptIds, GenerationSettings settings, TokenListener listener, BooleanSupplier cancelled) {
             this.promptIds = promptIds;
@@ -48,10 +50,15 @@ final class DecodeSlots implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicInteger active = new AtomicInteger();
+    private final ServerMetrics metrics;
     private volatile boolean closing;
 
-    /** One generator per slot: {@code generators.size()} requests decode at once. */
-    DecodeSlots(List<? extends TextGenerator> generators, int queue) {
+    /**
+     * One generator per slot: {@code generators.size()} requests decode at once. Every job's queue time,
+     * token timings and outcome go to {@code metrics}.
+     */
+    DecodeSlots(List<? extends TextGenerator> generators, int queue, ServerMetrics metrics) {
+        this.metrics = metrics;
         int parallel = generators.size();
         this.admission = new Semaphore(parallel + queue);
         this.generators = new ArrayBlockingQueue<>(parallel, false, generators);
@@ -81,6 +88,7 @@ final class DecodeSlots implements AutoCloseable {
         } catch (RuntimeException e) { // rejected: the pool is shutting down
             queued.decrementAndGet();
             admission.release();
+            metrics.abandoned();
             job.result.complete(null);
         }
     }
@@ -89,6 +97,7 @@ final class DecodeSlots implements AutoCloseable {
         queued.decrementAndGet();
         try {
             if (closing || job.cancelled.getAsBoolean()) {
+                metrics.abandoned();
                 job.result.complete(null);
                 return;
             }
@@ -96,7 +105,11 @@ final class DecodeSlots implements AutoCloseable {
             TextGenerator generator = generators.poll();
             try {
                 BooleanSupplier cancel = () -> closing || job.cancelled.getAsBoolean();
-                job.result.complete(generator.generate(job.promptIds, job.settings, job.listener, cancel));
+                TokenListener listener = metrics.started(job.clock, job.listener);
+                GenerationResult result = generator.generate(job.promptIds, job.settings, listener, cancel);
+                // Before the handler sees the result: a scrape after the response finds it counted.
+                metrics.finished(job.clock, result);
+                job.result.complete(result);
             } finally {
                 generators.add(generator);
                 active.decrementAndGet();

@@ -87,8 +87,9 @@ public final class OpenAiServer implements AutoCloseable {
         this.tokenizer = generators.get(0).tokenizer();
         this.mode = generators.get(0).mode();
         this.parser = new RequestParser(tokenizer, options.contextLength());
-        this.slots = new DecodeSlots(generators, options.queue());
-        this.metrics = new ServerMetrics(slots::queued, slots::active);
+        this.metrics = new ServerMetrics(options.modelId(), options.contextLength());
+        this.slots = new DecodeSlots(generators, options.queue(), metrics);
+        metrics.watch(slots::active, slots::queued);
         this.handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rsd-http-", 1).factory());
         HttpServer server;
         try {
@@ -99,6 +100,7 @@ public final class OpenAiServer implements AutoCloseable {
             server = HttpServer.create(address, 128);
         } catch (IOException | RuntimeException e) {
             slots.close();
+            metrics.close();
             handlers.shutdown();
             throw e instanceof IOException io ? io : new IOException(String.valueOf(e.getMessage()), e);
         }
@@ -225,6 +227,7 @@ public final class OpenAiServer implements AutoCloseable {
             handlers.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        metrics.close();
     }
 
     // ---- routing ----
@@ -256,7 +259,8 @@ public final class OpenAiServer implements AutoCloseable {
                 case "/v1/models/{id}" -> get(exchange, method, () -> model(channel, path.substring("/v1/models/".length())));
                 case "/health" -> get(exchange, method, () -> health(channel));
                 case "/metrics" -> get(exchange, method, () -> {
-                    channel.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
+                    ServerMetrics.Scrape scrape = metrics.scrape(exchange.getRequestHeaders().getFirst("Accept"));
+                    channel.text(200, scrape.contentType(), scrape.body());
                     return 200;
                 });
                 default -> throw new ApiException(404, "invalid_request_error", null, "unknown_url",
@@ -511,15 +515,11 @@ public final class OpenAiServer implements AutoCloseable {
             throw ApiException.invalid(null, e.getMessage());
         }
         if (result == null || (channel.broken() && "cancelled".equals(result.stopReason()))) {
-            if (result != null) {
-                metrics.generation(result);
-            }
             if (channel.broken()) {
                 return 499; // client closed the request (nginx's convention); nothing can be sent
             }
             throw new ApiException(503, "server_error", null, "server_shutting_down", "the server is shutting down");
         }
-        metrics.generation(result);
         if ("cancelled".equals(result.stopReason())) {
             throw new ApiException(503, "server_error", null, "server_shutting_down", "the server is shutting down");
         }

@@ -199,8 +199,8 @@ class ConcurrencyTest {
         return status;
     }
 
-    private static double metric(OpenAiServer server, String series) {
-        return OpenAiServerSdkTest.value(server.metrics().render(), series);
+    private static double metric(OpenAiServer server, String name, String... labelPairs) {
+        return MetricsTest.sample(server.metrics().render(), name, labelPairs);
     }
 
     @Test
@@ -213,8 +213,8 @@ class ConcurrencyTest {
             }
             await("the generation is cancelled", () -> server.activeGenerations() == 0 && server.inFlightRequests() == 0);
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8));
-            assertThat(metric(server, "rsd_generations_cancelled_total")).isEqualTo(1);
-            assertThat(metric(server, "rsd_generated_tokens_total")).isLessThan(500);
+            assertThat(metric(server, "vllm:request_success_total", "finished_reason", "abort")).isEqualTo(1);
+            assertThat(metric(server, "vllm:generation_tokens_total")).isLessThan(500);
             assertSlotIsFree(server);
         }
     }
@@ -229,7 +229,7 @@ class ConcurrencyTest {
             }
             await("the generation is cancelled", () -> server.activeGenerations() == 0 && server.inFlightRequests() == 0);
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(8));
-            assertThat(metric(server, "rsd_generations_cancelled_total")).isEqualTo(1);
+            assertThat(metric(server, "vllm:request_success_total", "finished_reason", "abort")).isEqualTo(1);
             assertSlotIsFree(server);
         }
     }
@@ -253,7 +253,7 @@ class ConcurrencyTest {
             running.close();
             await("both places are free", () -> server.activeGenerations() == 0 && server.queuedGenerations() == 0
                     && server.inFlightRequests() == 0);
-            assertThat(metric(server, "rsd_http_requests_total{route=\"/v1/completions\",status=\"429\"}")).isEqualTo(1);
+            assertThat(metric(server, "rsd_http_requests_total", "route", "/v1/completions", "status", "429")).isEqualTo(1);
             assertSlotIsFree(server);
         }
     }

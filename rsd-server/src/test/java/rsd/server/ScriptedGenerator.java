@@ -11,6 +11,7 @@ import rsd.decode.GenerationSettings;
 import rsd.decode.TextGenerator;
 import rsd.decode.TokenListener;
 import rsd.metrics.RuleStats;
+import rsd.metrics.StepTrace;
 import rsd.tokenizer.Tokenizer;
 
 /**
@@ -18,7 +19,9 @@ import rsd.tokenizer.Tokenizer;
  * starting at an offset derived from the prompt (so different prompts give different outputs), one token
  * every {@code delayMillis}. It honours max tokens, stop strings (holding back text that could still
  * become a stop string, like the real decoder), an end-of-text token when the prompt asks for one
- * ("[eos@N]"), and cancellation. Every second token counts as won by an accepted guess of rule "fake".
+ * ("[eos@N]"), and cancellation. Tokens come in steps of two, as from a speculative decoder: each step
+ * verifies two guesses of rule "fake", accepts the first and emits the model's own token in place of the
+ * second (a generation that ends on a step's guess ends that step early); the result's steps say so.
  */
 class ScriptedGenerator implements TextGenerator {
     static final String SCRIPT = "The quick brown fox jumps over the lazy dog; ünïcödé ✓ 🦊. ";
@@ -97,6 +100,9 @@ class ScriptedGenerator implements TextGenerator {
             ids.add(id);
             if (tokenizer.isEndOfGeneration(id)) {
                 reason = "eos";
+                if (listener != null) { // as the decoder does: the end token is emitted, with no text
+                    listener.onToken(id, "", (ids.size() & 1) == 1);
+                }
                 break;
             }
             text.append(decoder.push(id));
@@ -104,7 +110,7 @@ class ScriptedGenerator implements TextGenerator {
             if (stopAt >= 0) {
                 finalText = text.substring(0, stopAt);
                 if (listener != null) {
-                    listener.onToken(id, finalText.substring(Math.min(emitted, finalText.length())), (ids.size() & 1) == 0);
+                    listener.onToken(id, finalText.substring(Math.min(emitted, finalText.length())), (ids.size() & 1) == 1);
                 }
                 reason = "stop";
                 break;
@@ -113,7 +119,7 @@ class ScriptedGenerator implements TextGenerator {
             String delta = safe > emitted ? text.substring(emitted, safe) : "";
             emitted = Math.max(emitted, safe);
             if (listener != null) {
-                listener.onToken(id, delta, (ids.size() & 1) == 0);
+                listener.onToken(id, delta, (ids.size() & 1) == 1);
             }
         }
         if (finalText == null) {
@@ -122,12 +128,25 @@ class ScriptedGenerator implements TextGenerator {
         }
         int n = ids.size();
         double secs = (System.nanoTime() - start) / 1e9;
+        List<StepTrace> steps = new ArrayList<>();
+        for (int i = 0; i < n; i += 2) {
+            int guess = ids.get(i);
+            int position = promptIds.length - 1 + i;
+            if (i + 1 < n) {
+                int own = ids.get(i + 1);
+                steps.add(new StepTrace(position, new int[] {guess, (own + 1) % 256}, new String[] {"fake", "fake"}, 1,
+                        own, 2, 0));
+            } else {
+                steps.add(new StepTrace(position, new int[] {guess}, new String[] {"fake"}, 1, -1, 1, 0));
+            }
+        }
         long drafted = n;
-        long accepted = n / 2;
+        long accepted = steps.size();
+        int forwards = Math.max(1, steps.size());
         return new GenerationResult(finalText, ids.stream().mapToInt(Integer::intValue).toArray(), promptIds.length, n,
-                secs, secs > 0 ? n / secs : 0, Math.max(1, n - n / 2), n == 0 ? 0 : (double) n / Math.max(1, n - n / 2),
+                secs, secs > 0 ? n / secs : 0, forwards, n == 0 ? 0 : (double) n / forwards,
                 drafted, accepted, drafted == 0 ? 0 : (double) accepted / drafted,
-                Map.of("fake", new RuleStats(drafted, accepted)), reason, List.of());
+                Map.of("fake", new RuleStats(drafted, accepted)), reason, steps);
     }
 
     private void sleep(BooleanSupplier cancelled) {
