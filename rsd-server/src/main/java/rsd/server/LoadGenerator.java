@@ -14,12 +14,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Measures a running server the way the concurrent test loads it: {@code clients} threads each send
  * {@code requests} completions one after another (alternating streaming and non-streaming), and the tool
- * reports latency percentiles and throughput. Run against {@code rsd serve}:
+ * reports latency percentiles and throughput, and the server's own time to first token (from its /metrics
+ * histogram, scraped before and after the run). Run against {@code rsd serve}:
  * {@code java -cp target/rsd.jar rsd.server.LoadGenerator http://127.0.0.1:8080 8 25 32}.
  */
 public final class LoadGenerator {
@@ -28,9 +32,12 @@ public final class LoadGenerator {
                   String text) {
     }
 
-    /** What a run measured. Latencies are in seconds. */
+    /**
+     * What a run measured. Latencies are in seconds. {@code serverFirstToken} is the server's own time to
+     * first token histogram over the run (null when the server has no such metric).
+     */
     public record Report(int requests, int errors, double p50, double p95, double max, double wallSeconds,
-                         long completionTokens, double firstTokenP50) {
+                         long completionTokens, double firstTokenP50, ServerHistogram serverFirstToken) {
         public double requestsPerSecond() {
             return requests / wallSeconds;
         }
@@ -41,10 +48,94 @@ public final class LoadGenerator {
 
         @Override
         public String toString() {
+            String server = serverFirstToken == null ? "" : String.format(Locale.ROOT,
+                    "; server's time to first token p50 %.3f s, mean %.3f s over %d requests",
+                    serverFirstToken.p50(), serverFirstToken.mean(), serverFirstToken.count());
             return String.format(Locale.ROOT,
                     "%d requests, %d errors in %.2f s: latency p50 %.3f s, p95 %.3f s, max %.3f s; "
-                            + "first streamed text p50 %.3f s; throughput %.2f requests/s, %.1f completion tokens/s",
-                    requests, errors, wallSeconds, p50, p95, max, firstTokenP50, requestsPerSecond(), tokensPerSecond());
+                            + "first streamed text p50 %.3f s%s; throughput %.2f requests/s, %.1f completion tokens/s",
+                    requests, errors, wallSeconds, p50, p95, max, firstTokenP50, server, requestsPerSecond(),
+                    tokensPerSecond());
+        }
+    }
+
+    /** The server's {@code vllm:time_to_first_token_seconds} observations made during a run. */
+    public record ServerHistogram(long count, double mean, double p50) {
+    }
+
+    static final String FIRST_TOKEN = "vllm:time_to_first_token_seconds";
+    private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})? (\\S+)");
+    private static final Pattern LE = Pattern.compile("(?:^|,)le=\"([^\"]*)\"");
+
+    /** One histogram from a scrape in the Prometheus text format, its series (one per model) added up. */
+    static final class Histogram {
+        final TreeMap<Double, Double> cumulative = new TreeMap<>();
+        double sum;
+        double count;
+
+        /** The histogram {@code name} in {@code scrape}; null when there is none. */
+        static Histogram parse(String scrape, String name) {
+            Histogram h = new Histogram();
+            boolean found = false;
+            for (String line : scrape.split("\n")) {
+                Matcher m = SAMPLE.matcher(line);
+                if (line.startsWith("#") || !m.matches() || !m.group(1).startsWith(name + "_")) {
+                    continue;
+                }
+                double v = Double.parseDouble(m.group(3));
+                switch (m.group(1).substring(name.length())) {
+                    case "_bucket" -> {
+                        Matcher le = LE.matcher(m.group(2) == null ? "" : m.group(2));
+                        if (le.find()) {
+                            double bound = le.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY
+                                    : Double.parseDouble(le.group(1));
+                            h.cumulative.merge(bound, v, Double::sum);
+                            found = true;
+                        }
+                    }
+                    case "_sum" -> h.sum += v;
+                    case "_count" -> h.count += v;
+                    default -> {
+                    }
+                }
+            }
+            return found ? h : null;
+        }
+
+        /** The observations made since {@code earlier} (a scrape of the same server before). */
+        Histogram minus(Histogram earlier) {
+            Histogram d = new Histogram();
+            for (var e : cumulative.entrySet()) {
+                d.cumulative.put(e.getKey(), e.getValue() - earlier.cumulative.getOrDefault(e.getKey(), 0.0));
+            }
+            d.sum = sum - earlier.sum;
+            d.count = count - earlier.count;
+            return d;
+        }
+
+        /**
+         * The q-quantile, interpolated linearly inside the bucket that holds it, as PromQL's
+         * histogram_quantile does; the highest finite bound when it falls in the +Inf bucket.
+         */
+        double quantile(double q) {
+            if (count <= 0) {
+                return 0;
+            }
+            double rank = q * count;
+            double lower = 0;
+            double below = 0;
+            for (var e : cumulative.entrySet()) {
+                if (e.getValue() >= rank) {
+                    if (e.getKey().isInfinite()) {
+                        return lower;
+                    }
+                    double inBucket = e.getValue() - below;
+                    return inBucket <= 0 ? e.getKey() : lower + (e.getKey() - lower) * (rank - below) / inBucket;
+                }
+                lower = e.getKey();
+                below = e.getValue();
+            }
+            return lower;
         }
     }
 
@@ -76,6 +167,8 @@ public final class LoadGenerator {
         URI completions = URI.create(root + "/v1/completions");
         try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).build()) {
+            URI metrics = URI.create(root + "/metrics");
+            Histogram before = firstTokens(http, metrics);
             long start = System.nanoTime();
             List<Thread> threads = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
@@ -95,8 +188,26 @@ public final class LoadGenerator {
                     .filter(d -> d >= 0).sorted().toArray();
             int errors = (int) samples.stream().filter(s -> s.status() != 200).count();
             long tokens = samples.stream().mapToLong(Sample::completionTokens).sum();
+            Histogram after = firstTokens(http, metrics);
+            ServerHistogram server = null;
+            if (after != null) {
+                Histogram run = before == null ? after : after.minus(before);
+                server = new ServerHistogram(Math.round(run.count), run.count > 0 ? run.sum / run.count : 0,
+                        run.quantile(0.5));
+            }
             return new Report(samples.size(), errors, percentile(latency, 50), percentile(latency, 95),
-                    latency.length == 0 ? 0 : latency[latency.length - 1], wall, tokens, percentile(first, 50));
+                    latency.length == 0 ? 0 : latency[latency.length - 1], wall, tokens, percentile(first, 50), server);
+        }
+    }
+
+    /** The server's time to first token histogram now; null when /metrics does not answer with one. */
+    private static Histogram firstTokens(HttpClient http, URI metrics) throws InterruptedException {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? Histogram.parse(r.body(), FIRST_TOKEN) : null;
+        } catch (java.io.IOException e) {
+            return null;
         }
     }
 

@@ -33,7 +33,42 @@ class LoadGeneratorTest {
             for (LoadGenerator.Sample s : samples) {
                 assertThat(s.text()).isIn(allExpected(tok, 3, 4, 5));
             }
+            // the server's own figure: one observation per request of this run, each shorter than its request
+            assertThat(r.serverFirstToken()).isNotNull();
+            assertThat(r.serverFirstToken().count()).isEqualTo(12);
+            assertThat(r.serverFirstToken().mean()).isPositive().isLessThanOrEqualTo(r.max());
+            assertThat(r.serverFirstToken().p50()).isPositive();
+            assertThat(r.toString()).contains("server's time to first token p50");
+
+            // a second run counts its own requests only
+            LoadGenerator.Report again = LoadGenerator.run(server.baseUrl(), 1, 2, 3, new CopyOnWriteArrayList<>());
+            assertThat(again.serverFirstToken().count()).isEqualTo(2);
         }
+    }
+
+    @Test
+    void histogramQuantileInterpolatesInsideTheBucketAsPromQlDoes() {
+        String scrape = """
+                # TYPE vllm:time_to_first_token_seconds histogram
+                vllm:time_to_first_token_seconds_bucket{model_name="a",le="0.1"} 2
+                vllm:time_to_first_token_seconds_bucket{model_name="a",le="0.5"} 6
+                vllm:time_to_first_token_seconds_bucket{model_name="a",le="+Inf"} 8
+                vllm:time_to_first_token_seconds_count{model_name="a"} 8
+                vllm:time_to_first_token_seconds_sum{model_name="a"} 2.4
+                vllm:time_to_first_token_seconds_bucket{le="0.1",model_name="b"} 0
+                vllm:time_to_first_token_seconds_bucket{le="0.5",model_name="b"} 2
+                vllm:time_to_first_token_seconds_bucket{le="+Inf",model_name="b"} 2
+                vllm:time_to_first_token_seconds_count{model_name="b"} 2
+                vllm:time_to_first_token_seconds_sum{model_name="b"} 0.6
+                """;
+        LoadGenerator.Histogram h = LoadGenerator.Histogram.parse(scrape, LoadGenerator.FIRST_TOKEN);
+        assertThat(h.count).isEqualTo(10);
+        assertThat(h.sum).isEqualTo(3.0);
+        // rank 5 of 10 lies in (0.1, 0.5], which holds observations 3..8: 0.1 + 0.4 * (5 - 2) / 6
+        assertThat(h.quantile(0.5)).isCloseTo(0.3, org.assertj.core.api.Assertions.within(1e-12));
+        // beyond the last finite bound: that bound
+        assertThat(h.quantile(0.95)).isEqualTo(0.5);
+        assertThat(LoadGenerator.Histogram.parse("up 1\n", LoadGenerator.FIRST_TOKEN)).isNull();
     }
 
     private static List<String> allExpected(ByteTokenizer tok, int clients, int requests, int tokens) {
