@@ -1,10 +1,18 @@
 package rsd;
 
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import rsd.decode.Decoder;
 import rsd.decode.GenerationResult;
 import rsd.decode.GenerationSettings;
@@ -30,8 +38,19 @@ import rsd.model.LanguageModel;
  * Speculative generation uses a rule mode when {@code useRuleBasedOnly} is true ({@code auto}, the
  * cost-model rule speculator, unless the builder says otherwise), else the small model as a classic
  * draft model. Output is the same as
- * standard decoding (greedy: token for token; sampling: the same distribution). One generation at a
- * time per instance.
+ * standard decoding (greedy: token for token; sampling: the same distribution).
+ *
+ * <p>Text arrives three ways: the whole {@link Result}, a {@link TokenListener} called for each token as
+ * it is accepted (push, on the generating thread), or a {@link Stream} of text pieces that generates as it
+ * is read ({@link #stream}; pull, so a slow reader slows generation and closing the stream stops it).
+ * A stream rather than a {@code Flow.Publisher}: generation is a sequential loop on one thread, and a
+ * pull-based stream needs no executor, no subscription protocol and no buffering of text nobody read.
+ * A {@link rsd.decode.Cancellation} in the settings stops any of them from another thread, returning the
+ * text so far with finish reason "cancelled".
+ *
+ * <p>Thread safety: calls on one instance run one at a time (they synchronize; while a stream is open,
+ * another generation throws). For generations in parallel, build one instance per thread over models
+ * loaded once and shared ({@link Builder#models}): a model can serve several instances at once.
  */
 public final class SpeculativeDecoding implements AutoCloseable {
     /** A generation's text, ids and metrics (defined in docs/core.md, Metrics); {@code details} has everything else. */
@@ -39,6 +58,11 @@ public final class SpeculativeDecoding implements AutoCloseable {
                          int forwardPasses, double tokensPerForward, long draftedTokens, long acceptedTokens,
                          double acceptanceRate, Map<String, RuleStats> perRule, String mode,
                          GenerationResult details) {
+        /** Why generation ended: "length", "eos", "stop" (a stop string) or "cancelled". */
+        public String finishReason() {
+            return details.stopReason();
+        }
+
         static Result of(GenerationResult r, String mode) {
             return new Result(r.text(), r.tokenIds(), r.totalTokens(), r.elapsedSeconds(), r.tokensPerSecond(),
                     r.forwardPasses(), r.tokensPerForward(), r.draftedTokens(), r.acceptedTokens(), r.acceptanceRate(),
@@ -54,6 +78,8 @@ public final class SpeculativeDecoding implements AutoCloseable {
     private final Datastore datastore;
     private final long seed;
     private final Map<String, Decoder> decoders = new HashMap<>();
+    /** The stream being read now (null: none): no other generation may start until it ends. */
+    private Decoder.Stepping openStream;
 
     /**
      * Loads the models (GGUF files) with all cores and a 4096-token context cap.
@@ -150,11 +176,103 @@ public final class SpeculativeDecoding implements AutoCloseable {
         return generate(prompt, settings, speculativeMode, null);
     }
 
-    /** Full control: any settings (top-k, top-p, seed, stop strings) and any available mode. */
+    /**
+     * Full control: any settings (top-k, top-p, seed, stop strings, a {@link rsd.decode.Cancellation}),
+     * any available mode, and a listener that receives each token's text as it is accepted.
+     */
     public synchronized Result generate(String prompt, GenerationSettings settings, String mode, TokenListener listener) {
-        Decoder decoder = decoders.computeIfAbsent(mode, m -> Modes.decoder(m, resources));
-        GenerationResult r = decoder.generate(Prompts.completion(target.tokenizer(), prompt), settings, listener, null);
+        GenerationResult r = decoder(mode).generate(Prompts.completion(target.tokenizer(), prompt), settings, listener, null);
         return Result.of(r, mode);
+    }
+
+    /** {@link #stream(String, GenerationSettings, String, Consumer)} in the configured mode. */
+    public Stream<String> stream(String prompt, GenerationSettings settings) {
+        return stream(prompt, settings, speculativeMode, null);
+    }
+
+    /**
+     * The generated text as a lazy stream of pieces, in order; concatenated they are exactly the text
+     * {@link #generate} returns for the same arguments. Each piece is the text a token completed (tokens
+     * that complete no text yet, inside a UTF-8 character or a possible stop string, give none).
+     *
+     * <p>Generation runs on the thread that reads the stream, as the stream is read: nothing is generated
+     * ahead of the reader, and no thread is started. Closing the stream (try-with-resources, or a
+     * short-circuiting operation followed by {@code close()}) ends generation at once; a stream read to
+     * its end ends by itself. Until then this instance is busy: another {@code generate} or {@code stream}
+     * is an {@link IllegalStateException}. A {@link rsd.decode.Cancellation} in the settings ends the
+     * stream from another thread.
+     *
+     * @param onEnd given the result once the stream ends (finish reason "cancelled" when it was closed
+     *              before the end); may be null
+     */
+    public synchronized Stream<String> stream(String prompt, GenerationSettings settings, String mode,
+                                              Consumer<Result> onEnd) {
+        ArrayDeque<String> pieces = new ArrayDeque<>();
+        Decoder.Stepping run = decoder(mode).start(Prompts.completion(target.tokenizer(), prompt), settings,
+                (id, text, fromGuess) -> {
+                    if (!text.isEmpty()) {
+                        pieces.add(text);
+                    }
+                }, null);
+        openStream = run;
+        Runnable end = () -> {
+            Result result;
+            synchronized (this) {
+                if (openStream != run) {
+                    return;
+                }
+                openStream = null;
+                result = Result.of(run.finish(), mode);
+            }
+            if (onEnd != null) {
+                onEnd.accept(result);
+            }
+        };
+        Iterator<String> text = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                while (pieces.isEmpty()) {
+                    boolean more;
+                    synchronized (SpeculativeDecoding.this) {
+                        try {
+                            more = openStream == run && run.step();
+                        } catch (RuntimeException | Error e) {
+                            if (openStream == run) {
+                                openStream = null; // a failed generation must not leave the instance busy
+                            }
+                            throw e;
+                        }
+                    }
+                    if (!more) {
+                        end.run();
+                        return !pieces.isEmpty();
+                    }
+                }
+                return true;
+            }
+
+            @Override
+            public String next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return pieces.poll();
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(text, Spliterator.ORDERED | Spliterator.NONNULL),
+                false).onClose(end);
+    }
+
+    private Decoder decoder(String mode) {
+        if (openStream != null) {
+            throw busy();
+        }
+        return decoders.computeIfAbsent(mode, m -> Modes.decoder(m, resources));
+    }
+
+    private static IllegalStateException busy() {
+        return new IllegalStateException("a stream of this SpeculativeDecoding is still open: read it to the end or "
+                + "close it before the next generation (one generation at a time per instance)");
     }
 
     /** The modes {@link #generate} accepts. */
@@ -168,6 +286,10 @@ public final class SpeculativeDecoding implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (openStream != null) {
+            openStream.finish();
+            openStream = null;
+        }
         decoders.values().forEach(Decoder::close);
         if (datastore != null) {
             datastore.close();

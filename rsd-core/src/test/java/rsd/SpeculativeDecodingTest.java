@@ -5,8 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import rsd.decode.Cancellation;
+import rsd.decode.GenerationSettings;
 import rsd.error.RsdException;
 import rsd.testing.TestTarget;
 
@@ -79,5 +93,148 @@ class SpeculativeDecodingTest {
                 .isInstanceOf(RsdException.class).hasMessageContaining("maxTokens");
         assertThatThrownBy(() -> rsd.decode.GenerationSettings.builder().temperature(Double.NaN).build())
                 .isInstanceOf(RsdException.class).hasMessageContaining("temperature");
+    }
+
+    private static final String PROMPT = "def f(x):\n    return";
+
+    @Test
+    void streamedPiecesConcatenateToTheTextOfAGeneration() {
+        // The target drafts for itself in mode draft, so every guess is accepted and steps emit several tokens.
+        try (LoadedModel big = TestTarget.randomModel(dir, 1);
+             SpeculativeDecoding sd = SpeculativeDecoding.builder().models(big, big).gamma(3).build()) {
+            GenerationSettings settings = GenerationSettings.builder().maxTokens(40).build();
+            String reference = sd.generate(PROMPT, settings, "standard", null).text();
+            for (String mode : List.of("standard", "indent", "draft", "auto")) {
+                AtomicReference<SpeculativeDecoding.Result> ended = new AtomicReference<>();
+                List<String> pieces;
+                try (Stream<String> text = sd.stream(PROMPT, settings, mode, ended::set)) {
+                    pieces = text.toList();
+                }
+                SpeculativeDecoding.Result whole = sd.generate(PROMPT, settings, mode, null);
+                assertThat(String.join("", pieces)).as(mode).isEqualTo(whole.text()).isEqualTo(reference);
+                assertThat(pieces).as(mode).isNotEmpty().noneMatch(String::isEmpty);
+                assertThat(ended.get().tokenIds()).as(mode).isEqualTo(whole.tokenIds());
+                assertThat(ended.get().finishReason()).as(mode).isEqualTo(whole.finishReason());
+                if (mode.equals("draft")) {
+                    assertThat(ended.get().forwardPasses()).isLessThan(ended.get().totalTokens() / 2);
+                }
+            }
+            // the configured mode (auto) by default
+            try (Stream<String> text = sd.stream(PROMPT, settings)) {
+                assertThat(text.collect(Collectors.joining())).isEqualTo(reference);
+            }
+        }
+    }
+
+    @Test
+    void closingAStreamEndsTheGenerationAndFreesTheInstance() {
+        try (LoadedModel big = TestTarget.randomModel(dir, 1);
+             SpeculativeDecoding sd = SpeculativeDecoding.builder().models(big, null).gamma(3).speculativeMode("indent").build()) {
+            GenerationSettings settings = GenerationSettings.builder().maxTokens(40).build();
+            SpeculativeDecoding.Result full = sd.generate(PROMPT, settings, "standard", null);
+            assertThat(full.finishReason()).isEqualTo("length");
+            for (String mode : List.of("standard", "indent")) {
+                AtomicReference<SpeculativeDecoding.Result> ended = new AtomicReference<>();
+                StringBuilder read = new StringBuilder();
+                try (Stream<String> text = sd.stream(PROMPT, settings, mode, ended::set)) {
+                    Iterator<String> it = text.iterator();
+                    for (int i = 0; i < 3; i++) {
+                        read.append(it.next());
+                    }
+                    assertThatThrownBy(() -> sd.generate(PROMPT, settings))
+                            .isInstanceOf(IllegalStateException.class).hasMessageContaining("stream");
+                    assertThat(ended.get()).isNull();
+                }
+                SpeculativeDecoding.Result r = ended.get();
+                assertThat(r.finishReason()).as(mode).isEqualTo("cancelled");
+                assertThat(r.totalTokens()).as(mode).isBetween(3, 20);
+                assertThat(full.text()).startsWith(r.text());
+                assertThat(r.text()).startsWith(read.toString());
+                assertThat(full.tokenIds()).startsWith(r.tokenIds());
+                // closing again changes nothing, and the instance generates as before
+                assertThat(sd.generate(PROMPT, settings, mode, null).tokenIds()).isEqualTo(full.tokenIds());
+            }
+            // a short-circuiting operation reads only what it needs; closing ends the rest
+            AtomicReference<SpeculativeDecoding.Result> ended = new AtomicReference<>();
+            try (Stream<String> text = sd.stream(PROMPT, settings, "standard", ended::set)) {
+                assertThat(text.limit(2).toList()).hasSize(2);
+            }
+            assertThat(ended.get().totalTokens()).isLessThan(full.totalTokens());
+        }
+    }
+
+    @Test
+    void anotherThreadCancelsARunningGeneration() throws Exception {
+        try (LoadedModel big = TestTarget.randomModel(dir, 1); LoadedModel small = TestTarget.randomModel(dir, 2);
+             SpeculativeDecoding sd = SpeculativeDecoding.builder().models(big, small).gamma(3).build()) {
+            GenerationSettings plain = GenerationSettings.builder().maxTokens(40).build();
+            SpeculativeDecoding.Result full = sd.generate(PROMPT, plain, "standard", null);
+            assertThat(full.finishReason()).isEqualTo("length");
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try {
+                for (String mode : List.of("standard", "draft")) {
+                    Cancellation cancel = new Cancellation();
+                    GenerationSettings settings = GenerationSettings.builder().maxTokens(40).cancellation(cancel).build();
+                    CountDownLatch fiveTokens = new CountDownLatch(1);
+                    CountDownLatch cancelled = new CountDownLatch(1);
+                    AtomicInteger tokens = new AtomicInteger();
+                    StringBuilder streamed = new StringBuilder();
+                    // The generating thread pauses after its fifth token until this thread has cancelled.
+                    Future<SpeculativeDecoding.Result> running = pool.submit(() -> sd.generate(PROMPT, settings, mode,
+                            (id, text, guess) -> {
+                                streamed.append(text);
+                                if (tokens.incrementAndGet() == 5) {
+                                    fiveTokens.countDown();
+                                    await(cancelled);
+                                }
+                            }));
+                    assertThat(fiveTokens.await(60, TimeUnit.SECONDS)).isTrue();
+                    cancel.cancel();
+                    cancelled.countDown();
+                    SpeculativeDecoding.Result r = running.get(60, TimeUnit.SECONDS);
+                    assertThat(r.finishReason()).as(mode).isEqualTo("cancelled");
+                    assertThat(r.details().stopReason()).isEqualTo("cancelled");
+                    // the step that held the fifth token ends; no further step runs
+                    if (mode.equals("standard")) {
+                        assertThat(r.totalTokens()).isEqualTo(5);
+                    } else {
+                        assertThat(r.totalTokens()).isBetween(5, 5 + 3);
+                    }
+                    assertThat(full.tokenIds()).startsWith(r.tokenIds());
+                    assertThat(r.text()).isEqualTo(streamed.toString());
+                    assertThat(full.text()).startsWith(r.text());
+                    assertThat(cancel.isCancelled()).isTrue();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            // a stream stops the same way
+            Cancellation cancel = new Cancellation();
+            GenerationSettings settings = GenerationSettings.builder().maxTokens(40).cancellation(cancel).build();
+            AtomicReference<SpeculativeDecoding.Result> ended = new AtomicReference<>();
+            List<String> read = new ArrayList<>();
+            try (Stream<String> text = sd.stream(PROMPT, settings, "standard", ended::set)) {
+                text.forEach(piece -> {
+                    read.add(piece);
+                    if (read.size() == 4) {
+                        cancel.cancel();
+                    }
+                });
+            }
+            assertThat(ended.get().finishReason()).isEqualTo("cancelled");
+            assertThat(String.join("", read)).isEqualTo(ended.get().text());
+            assertThat(ended.get().totalTokens()).isLessThan(full.totalTokens());
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("the other thread never cancelled");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 }

@@ -36,6 +36,8 @@ public final class Decoder implements TextGenerator, AutoCloseable {
     /** The speculator, when it learns from each forward's logits and time (else null). */
     private final ForwardObserver observer;
     private Session session;
+    /** The generation running now (null: none); a caller-driven one keeps it between steps. */
+    private Run active;
 
     public Decoder(LanguageModel model, Tokenizer tokenizer, Speculator speculator, String mode) {
         this(model, tokenizer, speculator, mode, Verifier.LOSSLESS);
@@ -73,6 +75,79 @@ public final class Decoder implements TextGenerator, AutoCloseable {
     @Override
     public synchronized GenerationResult generate(int[] promptIds, GenerationSettings settings,
                                                   TokenListener listener, BooleanSupplier cancelled) {
+        Run run = begin(promptIds, settings, listener, cancelled);
+        try {
+            while (run.step()) {
+                // every step streams its tokens to the listener
+            }
+        } finally {
+            active = null;
+        }
+        return run.result();
+    }
+
+    /**
+     * Starts a generation that its caller drives one step at a time (the library's streams pull text this
+     * way, on their own thread, and stop by not asking for more). The prompt and settings are checked
+     * now; the prompt is prefilled by the first step. Until {@link Stepping#finish()} this decoder is
+     * busy: another generation on it is an {@link IllegalStateException}.
+     */
+    public synchronized Stepping start(int[] promptIds, GenerationSettings settings, TokenListener listener,
+                                       BooleanSupplier cancelled) {
+        Run run = begin(promptIds, settings, listener, cancelled);
+        return new Stepping() {
+            @Override
+            public boolean step() {
+                synchronized (Decoder.this) {
+                    if (active != run) {
+                        return false;
+                    }
+                    try {
+                        boolean more = run.step();
+                        if (!more) {
+                            active = null;
+                        }
+                        return more;
+                    } catch (RuntimeException | Error e) {
+                        active = null; // a failed generation must not leave the decoder busy
+                        throw e;
+                    }
+                }
+            }
+
+            @Override
+            public GenerationResult finish() {
+                synchronized (Decoder.this) {
+                    if (active == run) {
+                        run.end("cancelled");
+                        active = null;
+                    }
+                    return run.result();
+                }
+            }
+        };
+    }
+
+    /** A generation driven by its caller: see {@link #start}. */
+    public interface Stepping {
+        /**
+         * Runs one decoding step (the first prefills the prompt); false once generation has ended, which
+         * frees the decoder.
+         */
+        boolean step();
+
+        /**
+         * Ends the generation (stop reason "cancelled" when it had not ended by itself), frees the
+         * decoder and returns what was generated; later calls return the same result.
+         */
+        GenerationResult finish();
+    }
+
+    private Run begin(int[] promptIds, GenerationSettings settings, TokenListener listener, BooleanSupplier cancelled) {
+        if (active != null) {
+            throw new IllegalStateException("this decoder of mode " + mode
+                    + " is still running a generation (finish or close its stream first)");
+        }
         if (promptIds.length == 0) {
             throw new RsdException("the prompt is empty: there is no token to continue from");
         }
@@ -84,7 +159,9 @@ public final class Decoder implements TextGenerator, AutoCloseable {
             throw new RsdException("the prompt has " + promptIds.length + " tokens but the context holds only "
                     + capacity + " (shorten the prompt or raise --ctx)");
         }
-        return new Run(promptIds, settings, listener, cancelled, capacity).execute();
+        Run run = new Run(promptIds, settings, listener, cancelled, capacity);
+        active = run;
+        return run;
     }
 
     private Session session(int capacity) {
@@ -129,6 +206,12 @@ public final class Decoder implements TextGenerator, AutoCloseable {
         int count;
         int forwardPasses;
         String stopReason;
+        Session s;
+        SplittableRandom random;
+        long start;
+        int pos;
+        int last;
+        GenerationResult result;
 
         Run(int[] prompt, GenerationSettings settings, TokenListener listener, BooleanSupplier cancelled, int capacity) {
             this.prompt = prompt;
@@ -144,95 +227,127 @@ public final class Decoder implements TextGenerator, AutoCloseable {
             this.generated = new int[Math.max(16, limit)];
         }
 
-        GenerationResult execute() {
-            long start = System.nanoTime();
-            Session s = session(capacity);
+        /** Runs one step (prefilling the prompt first); false once the generation has ended. */
+        boolean step() {
+            if (result != null) {
+                return false;
+            }
+            if (s == null) {
+                prefill();
+            }
+            if (stopReason == null && (settings.cancelled() || cancelled != null && cancelled.getAsBoolean())) {
+                stopReason = "cancelled";
+            }
+            if (stopReason == null && count >= limit) {
+                stopReason = "length";
+            }
+            if (stopReason != null) {
+                end(stopReason);
+                return false;
+            }
+            decodeStep();
+            return true;
+        }
+
+        private void prefill() {
+            start = System.nanoTime();
+            s = session(capacity);
             speculator.reset();
             if (speculator instanceof SamplingAware aware) {
                 aware.startSequence(settings);
             }
-            SplittableRandom random = new SplittableRandom(settings.seed());
+            random = new SplittableRandom(settings.seed());
             int n = prompt.length;
             if (n > 1) {
                 s.prefill(Arrays.copyOf(prompt, n - 1), 0);
             } else {
                 s.truncate(0);
             }
-            int pos = n - 1;
-            int last = prompt[n - 1];
-            while (stopReason == null) {
-                if (cancelled != null && cancelled.getAsBoolean()) {
-                    stopReason = "cancelled";
-                    break;
-                }
-                if (count >= limit) {
-                    stopReason = "length";
-                    break;
-                }
-                long stepStart = System.nanoTime();
-                // Guesses beyond the remaining budget or the cache would be wasted work.
-                int room = Math.min(limit - count - 1, capacity - pos - 1);
-                List<Draft> branches = room > 0 ? speculator.propose(context, room) : List.of();
-                if (branches == null) {
-                    branches = List.of();
-                }
-                TokenTree tree = TokenTree.build(last, branches, room);
-                long forwardStart = System.nanoTime();
-                float[][] logits = tree.isChain()
-                        ? s.forward(tree.tokens(), pos)
-                        : s.forwardTree(tree.tokens(), tree.parents(), pos);
-                forwardPasses++;
-                if (observer != null) {
-                    observer.observeForward(tree.tokens(), logits);
-                }
-                Verifier.Outcome outcome = greedy
-                        ? Verifier.greedy(tree, logits)
-                        : Verifier.sample(tree, logits, settings, random, acceptanceRule);
-                int accepted = outcome.accepted();
-                if (tree.isChain()) {
-                    s.truncate(pos + 1 + accepted);
-                } else {
-                    int[] keep = new int[accepted + 1];
-                    System.arraycopy(outcome.path(), 0, keep, 1, accepted);
-                    s.keepPath(pos, keep);
-                }
-                if (observer != null) {
-                    observer.observeStep(tree.size(), (System.nanoTime() - forwardStart) / 1e6);
-                }
-                for (int node = 1; node < tree.size(); node++) {
-                    tally.drafted(tree.rule(node), 1);
-                }
-                int chosen = accepted == 0 ? -1 : tree.branchOf(outcome.path()[accepted - 1]);
-                speculator.observe(branches, chosen, accepted);
+            pos = n - 1;
+            last = prompt[n - 1];
+        }
 
-                int emittedGuesses = 0;
-                for (int i = 0; i < accepted && stopReason == null; i++) {
-                    int node = outcome.path()[i];
-                    logits(tree.token(node), logits[i == 0 ? 0 : outcome.path()[i - 1]]);
-                    emit(tree.token(node), true);
-                    tally.accepted(tree.rule(node), 1);
-                    emittedGuesses++;
-                }
-                int modelToken = -1;
-                if (stopReason == null) {
-                    modelToken = outcome.modelToken();
-                    logits(modelToken, logits[accepted == 0 ? 0 : outcome.path()[accepted - 1]]);
-                    emit(modelToken, false);
-                }
-                steps.add(trace(tree, outcome, pos, emittedGuesses, modelToken, stepStart));
-                pos += 1 + accepted;
-                last = outcome.modelToken();
+        private void decodeStep() {
+            long stepStart = System.nanoTime();
+            // Guesses beyond the remaining budget or the cache would be wasted work.
+            int room = Math.min(limit - count - 1, capacity - pos - 1);
+            List<Draft> branches = room > 0 ? speculator.propose(context, room) : List.of();
+            if (branches == null) {
+                branches = List.of();
             }
-            speculator.finish(context);
-            double seconds = (System.nanoTime() - start) / 1e9;
+            TokenTree tree = TokenTree.build(last, branches, room);
+            long forwardStart = System.nanoTime();
+            float[][] logits = tree.isChain()
+                    ? s.forward(tree.tokens(), pos)
+                    : s.forwardTree(tree.tokens(), tree.parents(), pos);
+            forwardPasses++;
+            if (observer != null) {
+                observer.observeForward(tree.tokens(), logits);
+            }
+            Verifier.Outcome outcome = greedy
+                    ? Verifier.greedy(tree, logits)
+                    : Verifier.sample(tree, logits, settings, random, acceptanceRule);
+            int accepted = outcome.accepted();
+            if (tree.isChain()) {
+                s.truncate(pos + 1 + accepted);
+            } else {
+                int[] keep = new int[accepted + 1];
+                System.arraycopy(outcome.path(), 0, keep, 1, accepted);
+                s.keepPath(pos, keep);
+            }
+            if (observer != null) {
+                observer.observeStep(tree.size(), (System.nanoTime() - forwardStart) / 1e6);
+            }
+            for (int node = 1; node < tree.size(); node++) {
+                tally.drafted(tree.rule(node), 1);
+            }
+            int chosen = accepted == 0 ? -1 : tree.branchOf(outcome.path()[accepted - 1]);
+            speculator.observe(branches, chosen, accepted);
+
+            int emittedGuesses = 0;
+            for (int i = 0; i < accepted && stopReason == null; i++) {
+                int node = outcome.path()[i];
+                logits(tree.token(node), logits[i == 0 ? 0 : outcome.path()[i - 1]]);
+                emit(tree.token(node), true);
+                tally.accepted(tree.rule(node), 1);
+                emittedGuesses++;
+            }
+            int modelToken = -1;
+            if (stopReason == null) {
+                modelToken = outcome.modelToken();
+                logits(modelToken, logits[accepted == 0 ? 0 : outcome.path()[accepted - 1]]);
+                emit(modelToken, false);
+            }
+            steps.add(trace(tree, outcome, pos, emittedGuesses, modelToken, stepStart));
+            pos += 1 + accepted;
+            last = outcome.modelToken();
+        }
+
+        /** Ends the generation with {@code reason} unless it has ended already; the result is kept. */
+        void end(String reason) {
+            if (result != null) {
+                return;
+            }
+            if (stopReason == null) {
+                stopReason = reason;
+            }
+            if (s != null) {
+                speculator.finish(context);
+            }
+            double seconds = s == null ? 0 : (System.nanoTime() - start) / 1e9;
             int[] ids = Arrays.copyOf(generated, count);
             long drafted = tally.totalDrafted();
             long acceptedTotal = tally.totalAccepted();
-            return new GenerationResult(output.text(), ids, prompt.length, count, seconds,
+            result = new GenerationResult(output.text(), ids, prompt.length, count, seconds,
                     seconds > 0 ? count / seconds : 0.0, forwardPasses,
                     forwardPasses == 0 ? 0.0 : (double) count / forwardPasses, drafted, acceptedTotal,
                     drafted == 0 ? 0.0 : (double) acceptedTotal / drafted, tally.snapshot(), stopReason,
                     List.copyOf(steps));
+        }
+
+
+        GenerationResult result() {
+            return result;
         }
 
         /** Hands the row a token was chosen from to a listener that asked for logits. */

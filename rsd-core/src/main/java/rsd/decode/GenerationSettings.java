@@ -5,16 +5,28 @@ import rsd.error.RsdException;
 
 /**
  * How to generate: length, sampling (temperature 0 = greedy), and stop strings matched on decoded text.
- * {@code topK} 0 and {@code topP} 1 mean off.
+ * {@code topK} 0 and {@code topP} 1 mean off. {@code cancellation} (null: none) stops the generation
+ * from another thread.
  */
 public record GenerationSettings(int maxTokens, float temperature, int topK, float topP, long seed,
-                                 List<String> stopStrings) {
+                                 List<String> stopStrings, Cancellation cancellation) {
+    /** Settings without a cancellation. */
+    public GenerationSettings(int maxTokens, float temperature, int topK, float topP, long seed,
+                              List<String> stopStrings) {
+        this(maxTokens, temperature, topK, topP, seed, stopStrings, null);
+    }
+
     public static GenerationSettings greedy(int maxTokens) {
         return new GenerationSettings(maxTokens, 0f, 0, 1f, 0L, List.of());
     }
 
     public GenerationSettings withStops(List<String> stops) {
-        return new GenerationSettings(maxTokens, temperature, topK, topP, seed, List.copyOf(stops));
+        return new GenerationSettings(maxTokens, temperature, topK, topP, seed, List.copyOf(stops), cancellation);
+    }
+
+    /** True once the cancellation (if any) was asked to stop. */
+    public boolean cancelled() {
+        return cancellation != null && cancellation.isCancelled();
     }
 
     /** Settings by name instead of by position: 256 tokens, greedy, no top-k/top-p, seed 0, no stops. */
@@ -30,6 +42,7 @@ public record GenerationSettings(int maxTokens, float temperature, int topK, flo
         private double topP = 1;
         private long seed;
         private List<String> stops = List.of();
+        private Cancellation cancellation;
 
         private Builder() {
         }
@@ -69,6 +82,12 @@ public record GenerationSettings(int maxTokens, float temperature, int topK, flo
             return this;
         }
 
+        /** Lets another thread stop the generation ({@link Cancellation#cancel()}); null: none. */
+        public Builder cancellation(Cancellation token) {
+            this.cancellation = token;
+            return this;
+        }
+
         public GenerationSettings build() {
             if (maxTokens < 0) {
                 throw new RsdException("maxTokens must be >= 0, got " + maxTokens);
@@ -82,7 +101,7 @@ public record GenerationSettings(int maxTokens, float temperature, int topK, flo
             if (!(topP > 0 && topP <= 1)) {
                 throw new RsdException("topP must be in (0, 1], got " + topP);
             }
-            return new GenerationSettings(maxTokens, (float) temperature, topK, (float) topP, seed, stops);
+            return new GenerationSettings(maxTokens, (float) temperature, topK, (float) topP, seed, stops, cancellation);
         }
     }
 }
