@@ -56,13 +56,13 @@ public final class Modes {
     public static Speculator create(String mode, ModeResources res) {
         return switch (mode) {
             case STANDARD -> new NoSpeculation();
-            case INDENT -> new SingleDrafterSpeculator(new IndentDrafter(res.tokenizer()), res.gamma());
+            case INDENT -> new SingleDrafterSpeculator(new IndentDrafter(res.tokenizer()), res.gamma(), res.draftMin());
             case DRAFT -> new SingleDrafterSpeculator(new DraftModelDrafter(draftModel(res),
-                    res.model().contextLength(), res.draftPMin()), res.gamma());
-            case RULES -> new FirstMatchSpeculator(Rules.all(), res.gamma());
-            case LOOKUP -> new FirstMatchSpeculator(List.of(new LookupDrafter()), res.gamma());
-            case PATTERNS -> new FirstMatchSpeculator(List.of(new PatternDrafter()), res.gamma());
-            case RECYCLE -> new FirstMatchSpeculator(List.of(new RecyclingDrafter()), res.gamma());
+                    res.model().contextLength(), res.draftPMin()), res.gamma(), res.draftMin());
+            case RULES -> new FirstMatchSpeculator(Rules.all(), res.gamma(), res.draftMin());
+            case LOOKUP -> new FirstMatchSpeculator(List.of(new LookupDrafter()), res.gamma(), res.draftMin());
+            case PATTERNS -> new FirstMatchSpeculator(List.of(new PatternDrafter()), res.gamma(), res.draftMin());
+            case RECYCLE -> new FirstMatchSpeculator(List.of(new RecyclingDrafter()), res.gamma(), res.draftMin());
             case AUTO -> new AutoSpeculator(autoSources(res), res.costModel().get());
             default -> throw new RsdException("unknown mode '" + mode + "'; available modes: "
                     + String.join(", ", available(res)));

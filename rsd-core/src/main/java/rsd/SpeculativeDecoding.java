@@ -99,7 +99,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
             throw new RsdException("no model given");
         }
         // checked before any model is loaded, so a bad setting never leaves a mapped file behind
-        ModeResources.check(b.gamma, b.draftPMin);
+        ModeResources.check(b.gamma, b.draftPMin, b.draftMin);
         if (b.speculativeMode.equals(Modes.DRAFT) && b.draftModel == null && b.loadedDraft == null) {
             throw new RsdException("draft-model speculation needs a small model (useRuleBasedOnly = false without a small model)");
         }
@@ -136,7 +136,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
         Supplier<CostModel> cost = t.path() == null ? () -> CostModel.forModel(opened.model())
                 : () -> CostModel.forFile(opened.model(), opened.path(), b.threads, null);
         this.resources = new ModeResources(t.model(), t.tokenizer(), b.gamma, b.draftPMin, draftSupplier, cost, datastore,
-                b.memoryTokens == 0 ? null : new OutputMemory(b.memoryTokens));
+                b.memoryTokens == 0 ? null : new OutputMemory(b.memoryTokens), b.draftMin);
         if (!Modes.available(resources).contains(speculativeMode)) {
             close();
             throw new RsdException("mode '" + speculativeMode + "' is not available; available: "
@@ -311,6 +311,7 @@ public final class SpeculativeDecoding implements AutoCloseable {
         private LoadedModel loadedDraft;
         private int gamma = ModeResources.DEFAULT_GAMMA;
         private double draftPMin = ModeResources.DEFAULT_DRAFT_P_MIN;
+        private int draftMin = ModeResources.DEFAULT_DRAFT_MIN;
         private String speculativeMode = Modes.AUTO;
         private int threads = Runtime.getRuntime().availableProcessors();
         private int contextLength = 4096;
@@ -338,6 +339,15 @@ public final class SpeculativeDecoding implements AutoCloseable {
 
         public Builder gamma(int gamma) {
             this.gamma = gamma;
+            return this;
+        }
+
+        /**
+         * The shortest guess worth verifying (llama.cpp's {@code --draft-min}): in the single-source modes a
+         * shorter guess is dropped and the step is plain; 0 (default) = every guess. At most gamma.
+         */
+        public Builder draftMin(int tokens) {
+            this.draftMin = tokens;
             return this;
         }
 

@@ -227,6 +227,31 @@ class SpeculativeDecodingTest {
         }
     }
 
+    @Test
+    void guessesShorterThanDraftMinAreNotVerified() {
+        // The model drafts for itself: every guess is accepted, each step makes 3 guesses and its own token,
+        // and after 36 tokens only one guess fits in 38, a guess draftMin 2 does not verify.
+        try (LoadedModel big = TestTarget.randomModel(dir, 1)) {
+            GenerationSettings settings = GenerationSettings.builder().maxTokens(38).build();
+            try (SpeculativeDecoding any = SpeculativeDecoding.builder().models(big, big).gamma(3).speculativeMode("draft").build();
+                 SpeculativeDecoding atLeastTwo = SpeculativeDecoding.builder().models(big, big).gamma(3)
+                         .speculativeMode("draft").draftMin(2).build()) {
+                SpeculativeDecoding.Result a = any.generate(PROMPT, settings);
+                SpeculativeDecoding.Result b = atLeastTwo.generate(PROMPT, settings);
+                SpeculativeDecoding.Result plain = any.generate(PROMPT, settings, "standard", null);
+                assertThat(a.totalTokens()).isEqualTo(38);
+                assertThat(a.details().steps()).extracting(step -> step.guessed().length)
+                        .containsExactly(3, 3, 3, 3, 3, 3, 3, 3, 3, 1);
+                assertThat(b.details().steps()).extracting(step -> step.guessed().length)
+                        .containsExactly(3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0);
+                assertThat(b.tokenIds()).isEqualTo(a.tokenIds()).isEqualTo(plain.tokenIds());
+                assertThat(b.draftedTokens()).isEqualTo(27);
+            }
+        }
+        assertThatThrownBy(() -> SpeculativeDecoding.builder().gamma(3).draftMin(4).build())
+                .isInstanceOf(RsdException.class).hasMessageContaining("draft min must be in 0..3");
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             if (!latch.await(60, TimeUnit.SECONDS)) {

@@ -224,6 +224,7 @@ public final class BenchCommand implements Callable<Integer> {
         ObjectNode s = JSON.createObjectNode();
         SamplingOptions.putJson(settings, s);
         s.put("gamma", modelOptions.gamma);
+        s.put("draft_min", modelOptions.draftMin);
         s.put("draft_p_min", modelOptions.draftPMin);
         s.put("threads", modelOptions.threads);
         s.put("ctx", modelOptions.ctx);

@@ -174,6 +174,7 @@ public final class GenerateCommand implements Callable<Integer> {
             ArrayNode stopArray = s.putArray("stop");
             settings.stopStrings().forEach(stopArray::add);
             s.put("gamma", modelOptions.gamma);
+            s.put("draft_min", modelOptions.draftMin);
             s.put("threads", modelOptions.threads);
             s.put("ctx", modelOptions.ctx);
             s.put("chat", chat);

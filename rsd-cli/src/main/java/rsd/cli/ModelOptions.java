@@ -17,6 +17,10 @@ final class ModelOptions {
     @Option(names = {"--draft-max", "--gamma"}, paramLabel = "N", description = "most guessed tokens verified per step (default: ${DEFAULT-VALUE})")
     int gamma = ModeResources.DEFAULT_GAMMA;
 
+    @Option(names = "--draft-min", paramLabel = "N",
+            description = "single-source modes (indent, rules, lookup, patterns, recycle, draft): a guess of fewer tokens is not verified, the step is plain (llama.cpp's --draft-min; auto sizes its trees by cost; default: ${DEFAULT-VALUE})")
+    int draftMin = ModeResources.DEFAULT_DRAFT_MIN;
+
     @Option(names = "--draft-p-min", paramLabel = "P",
             description = "mode 'draft': stop drafting before a token the draft model gives less than P (llama.cpp's p_min; 0 = always --gamma tokens; default: ${DEFAULT-VALUE})")
     double draftPMin = ModeResources.DEFAULT_DRAFT_P_MIN;

@@ -32,6 +32,9 @@ final class Models implements AutoCloseable {
         if (!(options.draftPMin >= 0 && options.draftPMin < 1)) {
             throw new RsdException("--draft-p-min must be in [0, 1), got " + options.draftPMin);
         }
+        if (options.draftMin < 0 || options.draftMin > options.gamma) {
+            throw new RsdException("--draft-min must be in 0.." + options.gamma + " (--draft-max), got " + options.draftMin);
+        }
         this.target = open(options.model, "model", "--model");
         try {
             this.datastore = IndexCommand.open(options.datastore, target.tokenizer());
@@ -72,7 +75,8 @@ final class Models implements AutoCloseable {
     ModeResources resources() {
         Supplier<LanguageModel> draftSupplier = Files.isRegularFile(options.draftModel) ? this::draftModel : null;
         return new ModeResources(target.model(), target.tokenizer(), options.gamma, options.draftPMin, draftSupplier,
-                () -> CostModel.forFile(target.model(), target.path(), options.threads, System.err, options.recalibrate), datastore);
+                () -> CostModel.forFile(target.model(), target.path(), options.threads, System.err, options.recalibrate), datastore,
+                null, options.draftMin);
     }
 
     private LanguageModel draftModel() {

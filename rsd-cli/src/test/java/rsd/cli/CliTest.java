@@ -283,5 +283,8 @@ class CliTest {
         Outcome badFloor = run(bench(), "--model", model.toString(), "--draft-p-min", "1", "--limit", "1");
         assertThat(badFloor.code()).isEqualTo(2);
         assertThat(badFloor.err()).contains("--draft-p-min must be in [0, 1), got 1.0");
+        Outcome badMin = run(bench(), "--model", model.toString(), "--draft-max", "3", "--draft-min", "4", "--limit", "1");
+        assertThat(badMin.code()).isEqualTo(2);
+        assertThat(badMin.err().strip()).isEqualTo("rsd: --draft-min must be in 0..3 (--draft-max), got 4");
     }
 }

@@ -52,6 +52,30 @@ class LlamaCppOptionsTest {
     }
 
     @Test
+    void draftMinDropsShortGuessesAndKeepsTheOutput() throws Exception {
+        // The model drafts for itself, so every guess is accepted and each step takes 4 guesses plus its own
+        // token; after 20 tokens only 3 guesses fit in -n 24, a guess --draft-min 4 does not verify.
+        String[] common = {"-m", model(), "--draft-model", model(), "-p", "def add(a, b):\n", "-n", "24", "-t", "1",
+                "--mode", "draft", "--draft-max", "4", "--json"};
+        CliTest.Outcome any = CliTest.run(CliTest.generate(), common);
+        CliTest.Outcome atLeast = CliTest.run(CliTest.generate(), concat(common, "--draft-min", "4"));
+        assertThat(any.code()).as(any.err()).isZero();
+        assertThat(atLeast.code()).as(atLeast.err()).isZero();
+        JsonNode a = CliTest.JSON.readTree(any.lastLine());
+        JsonNode b = CliTest.JSON.readTree(atLeast.lastLine());
+        assertThat(a.get("total_tokens").asInt()).isEqualTo(24);
+        assertThat(b.get("token_ids")).isEqualTo(a.get("token_ids"));
+        assertThat(a.get("drafted_tokens").asLong()).isEqualTo(4 * 4 + 3);
+        assertThat(b.get("drafted_tokens").asLong()).isEqualTo(4 * 4);
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void generateReadsThePromptFromStdinWithFileDash() throws Exception {
         CliTest.Outcome fromText = CliTest.run(CliTest.generate(), "-m", model(), "-p", "def f(x):\n", "-n", "8", "-t", "1",
                 "--mode", "standard", "--json");

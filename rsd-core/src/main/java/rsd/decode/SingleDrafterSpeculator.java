@@ -2,17 +2,29 @@ package rsd.decode;
 
 import java.util.List;
 
-/** One drafter, one branch, at most {@code maxGuess} guessed tokens per step. */
+/**
+ * One drafter, one branch, at most {@code maxGuess} guessed tokens per step; a guess shorter than
+ * {@code minGuess} is not verified (a plain step instead), as llama.cpp's {@code --draft-min}.
+ */
 public final class SingleDrafterSpeculator implements Speculator, SamplingAware, AutoCloseable {
     private final Drafter drafter;
     private final int maxGuess;
+    private final int minGuess;
 
     public SingleDrafterSpeculator(Drafter drafter, int maxGuess) {
+        this(drafter, maxGuess, 0);
+    }
+
+    public SingleDrafterSpeculator(Drafter drafter, int maxGuess, int minGuess) {
         if (maxGuess < 1) {
             throw new IllegalArgumentException("maxGuess must be >= 1, got " + maxGuess);
         }
+        if (minGuess < 0 || minGuess > maxGuess) {
+            throw new IllegalArgumentException("minGuess must be in 0.." + maxGuess + ", got " + minGuess);
+        }
         this.drafter = drafter;
         this.maxGuess = maxGuess;
+        this.minGuess = minGuess;
     }
 
     public Drafter drafter() {
@@ -22,7 +34,7 @@ public final class SingleDrafterSpeculator implements Speculator, SamplingAware,
     @Override
     public List<Draft> propose(DraftContext context, int maxTokens) {
         Draft d = drafter.propose(context, Math.min(maxGuess, maxTokens));
-        return d == null || d.isEmpty() ? List.of() : List.of(d);
+        return d == null || d.isEmpty() || d.size() < minGuess ? List.of() : List.of(d);
     }
 
     @Override

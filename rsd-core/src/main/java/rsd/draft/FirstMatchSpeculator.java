@@ -9,15 +9,22 @@ import rsd.decode.Speculator;
 
 /**
  * A fixed-policy speculator for single-source and ablation modes: the first drafter (in order) that has a
- * guess proposes up to {@code maxDraft} tokens, verified as one branch. No cost model.
+ * guess proposes up to {@code maxDraft} tokens, verified as one branch; when that guess is shorter than
+ * {@code minDraft} the step is plain (as llama.cpp's {@code --draft-min}). No cost model.
  */
 public final class FirstMatchSpeculator implements Speculator, ForwardObserver {
     private final List<Drafter> drafters;
     private final int maxDraft;
+    private final int minDraft;
 
     public FirstMatchSpeculator(List<Drafter> drafters, int maxDraft) {
+        this(drafters, maxDraft, 0);
+    }
+
+    public FirstMatchSpeculator(List<Drafter> drafters, int maxDraft, int minDraft) {
         this.drafters = List.copyOf(drafters);
         this.maxDraft = maxDraft;
+        this.minDraft = minDraft;
     }
 
     @Override
@@ -26,7 +33,7 @@ public final class FirstMatchSpeculator implements Speculator, ForwardObserver {
         for (Drafter d : drafters) {
             Draft draft = d.propose(context, limit);
             if (!draft.isEmpty()) {
-                return List.of(draft);
+                return draft.size() < minDraft ? List.of() : List.of(draft);
             }
         }
         return List.of();
