@@ -145,10 +145,14 @@ public final class SpeculativeDecoding implements AutoCloseable {
     }
 
     private static LoadedModel open(Path path, int threads, int ctx) {
-        if (!java.nio.file.Files.isRegularFile(path)) {
-            throw new RsdException("model file " + path + " not found");
+        Path file = EmbeddedModels.resolve(path);
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            boolean embedded = path.equals(LoadedModel.DEFAULT_MODEL) || path.equals(LoadedModel.DEFAULT_DRAFT_MODEL);
+            throw new RsdException("model file " + path + " not found" + (embedded
+                    ? " (for the embedded models put io.github.rsd:rsd-models on the classpath, or pass builder().model(path))"
+                    : ""));
         }
-        return LoadedModel.open(path, threads, ctx);
+        return LoadedModel.open(file, threads, ctx);
     }
 
     public static Builder builder() {
