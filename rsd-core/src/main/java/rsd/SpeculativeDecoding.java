@@ -307,7 +307,11 @@ public final class SpeculativeDecoding implements AutoCloseable {
         }
     }
 
-    /** Options with defaults: the embedded models, gamma 4, mode auto, all cores, context cap 4096. */
+    /**
+     * Options with defaults: the embedded code model ({@code models/rsd-code.gguf} under the working
+     * directory or {@code -Drsd.home}, else the rsd-models jar on the classpath), gamma 4, mode auto, all
+     * cores, context cap 4096.
+     */
     public static final class Builder {
         private Path model = LoadedModel.DEFAULT_MODEL;
         private Path draftModel;
