@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import rsd.error.RsdException;
 
 /**
@@ -543,6 +544,11 @@ final class BpeTokenizer implements Tokenizer {
             }
         }
         return false;
+    }
+
+    @Override
+    public Set<String> specialNames() {
+        return Set.copyOf(specialIds.keySet());
     }
 
     @Override

@@ -1,5 +1,8 @@
 package rsd.tokenizer;
 
+import java.util.HashSet;
+import java.util.Set;
+
 /**
  * Text to token ids and back, exactly as the model's own tokenizer does it. The real implementation is
  * byte-level BPE loaded from GGUF metadata ({@link Tokenizers#fromMetadata}).
@@ -45,4 +48,18 @@ public interface Tokenizer {
 
     /** True for control tokens (not plain text). */
     boolean isSpecial(int id);
+
+    /**
+     * The names that {@code encode(text, true)} turns into single tokens. By default the control tokens';
+     * a tokenizer that also matches other names (user-defined tokens) says so here.
+     */
+    default Set<String> specialNames() {
+        Set<String> names = new HashSet<>();
+        for (int id = 0; id < vocabSize(); id++) {
+            if (isSpecial(id)) {
+                names.add(piece(id));
+            }
+        }
+        return Set.copyOf(names);
+    }
 }
