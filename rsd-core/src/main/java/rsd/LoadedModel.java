@@ -1,8 +1,10 @@
 package rsd;
 
 import java.nio.file.Path;
+import rsd.error.RsdException;
 import rsd.model.LanguageModel;
 import rsd.model.LlamaModel;
+import rsd.tokenizer.ChatTemplate;
 import rsd.tokenizer.Tokenizer;
 import rsd.tokenizer.Tokenizers;
 
@@ -34,6 +36,25 @@ public record LoadedModel(LanguageModel model, Tokenizer tokenizer, Path path) i
             model.close();
             throw e;
         }
+    }
+
+    /**
+     * How chat prompts for this model are formatted: its own {@code tokenizer.chat_template} when the file
+     * has one, else the built-in Llama-3 format.
+     *
+     * @throws RsdException when the file's template does not parse, or when it has none and the vocabulary
+     *         lacks the Llama-3 chat tokens
+     */
+    public ChatTemplate chatTemplate() {
+        if (model instanceof LlamaModel llama) {
+            return ChatTemplate.forModel(tokenizer, llama.gguf().metadata(), path.toString());
+        }
+        return ChatTemplate.builtIn(tokenizer);
+    }
+
+    /** Whether the file carries a chat template of its own ({@code tokenizer.chat_template}). */
+    public boolean hasOwnChatTemplate() {
+        return model instanceof LlamaModel llama && llama.gguf().metadata().get(ChatTemplate.METADATA_KEY) != null;
     }
 
     @Override

@@ -20,16 +20,19 @@ import rsd.decode.GenerationResult;
 import rsd.decode.GenerationSettings;
 import rsd.error.RsdException;
 import rsd.tokenizer.ChatFormat;
+import rsd.tokenizer.ChatTemplate;
 
 /**
- * {@code rsd chat}: a conversation in the Llama-3 chat format. Each line read from stdin is a user turn;
+ * {@code rsd chat}: a conversation in the model's chat format (its {@code tokenizer.chat_template}, a
+ * {@code --chat-template} file, or the built-in Llama-3 format). Each line read from stdin is a user turn;
  * the answer streams as it is accepted, and the whole history (system prompt, every turn) is the next
  * prompt. {@code /exit}, {@code /quit} or the end of input ends it.
  */
 @Command(name = "chat", mixinStandardHelpOptions = true,
-        description = {"Chat with a Llama-3 chat model: each line typed is a user turn, the answer streams as it is accepted.",
+        description = {"Chat with a chat model: each line typed is a user turn, the answer streams as it is accepted.",
             "The conversation so far is the next prompt (the oldest turns are dropped when it no longer fits the context). "
-                + "/exit, /quit or end of input (Ctrl-D) ends the chat."})
+                + "/exit, /quit or end of input (Ctrl-D) ends the chat.",
+            "Prompts use the model's chat template (GGUF tokenizer.chat_template), else the built-in Llama 3 format."})
 public final class ChatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,6 +48,9 @@ public final class ChatCommand implements Callable<Integer> {
 
     @Mixin
     SamplingOptions sampling = new SamplingOptions();
+
+    @Mixin
+    ChatTemplateOption chatTemplate = new ChatTemplateOption();
 
     @Option(names = "--mode", paramLabel = "MODE", description = "decoding mode, as for generate (default: ${DEFAULT-VALUE})")
     String mode = Modes.AUTO;
@@ -74,7 +80,8 @@ public final class ChatCommand implements Callable<Integer> {
         boolean color = terminalOverride != null ? terminalOverride && !noColor : Terminal.color(noColor);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (Models models = new Models(modelOptions, opener)) {
-            ChatFormat format = new ChatFormat(models.target.tokenizer()); // refuses a model without the chat tokens
+            // refuses a template that does not parse, or a model with none and without the Llama-3 chat tokens
+            ChatTemplate format = chatTemplate.resolve(models.target);
             int context = models.target.model().contextLength();
             CountingSpeculator speculator = new CountingSpeculator(Modes.create(mode, models.resources()));
             try (Decoder decoder = new Decoder(models.target.model(), models.target.tokenizer(), speculator, mode)) {
@@ -134,7 +141,7 @@ public final class ChatCommand implements Callable<Integer> {
      * The dialog prompt with room for an answer: the oldest turns go first when it does not fit the
      * context; null (and a line on stderr) when even the newest message alone does not.
      */
-    private int[] fit(ChatFormat format, List<ChatFormat.Message> history, int context, PrintWriter err) {
+    private int[] fit(ChatTemplate format, List<ChatFormat.Message> history, int context, PrintWriter err) {
         int room = Math.min(maxTokens, context / 2);
         boolean trimmed = false;
         while (true) {
@@ -170,5 +177,6 @@ public final class ChatCommand implements Callable<Integer> {
         if (maxTokens < 1) {
             throw new RsdException("--max-tokens must be >= 1, got " + maxTokens);
         }
+        chatTemplate.validate();
     }
 }

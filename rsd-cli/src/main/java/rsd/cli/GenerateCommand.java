@@ -28,6 +28,7 @@ import rsd.decode.Prompts;
 import rsd.decode.ResultJson;
 import rsd.error.RsdException;
 import rsd.metrics.StepTrace;
+import rsd.tokenizer.ChatFormat;
 
 /** {@code rsd generate}: one prompt, streamed, with the tokens won by accepted guesses in green. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -55,7 +56,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     PromptSource prompt;
 
-    @Option(names = "--chat", description = "wrap the prompt as one user turn of the Llama-3 chat format")
+    @Option(names = "--chat", description = "wrap the prompt as one user turn in the model's chat format (its "
+            + "tokenizer.chat_template, else the built-in Llama 3 format)")
     boolean chat;
 
     @Option(names = {"-n", "--n-predict", "--max-tokens"}, paramLabel = "N", description = "most tokens to generate (default: ${DEFAULT-VALUE})")
@@ -106,7 +108,8 @@ public final class GenerateCommand implements Callable<Integer> {
             CountingSpeculator speculator = new CountingSpeculator(Modes.create(mode, models.resources()));
             Setup setup = new Setup((setupStart - loadStart) / 1e9, (System.nanoTime() - setupStart) / 1e9);
             try (Decoder decoder = new Decoder(models.target.model(), models.target.tokenizer(), speculator, mode)) {
-                int[] ids = chat ? Prompts.llama3Chat(decoder.tokenizer(), promptText)
+                int[] ids = chat ? models.target.chatTemplate().encodeDialogPrompt(
+                                List.of(new ChatFormat.Message("user", promptText)))
                         : Prompts.completion(decoder.tokenizer(), promptText);
                 GenerationSettings settings = sampling.settings(maxTokens, stops);
                 StreamPrinter printer = json ? null : new StreamPrinter(out, err, color, terminal, speculator::drafted);

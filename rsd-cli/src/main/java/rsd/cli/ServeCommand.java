@@ -19,6 +19,7 @@ import rsd.model.LlamaModel;
 import rsd.server.OpenAiServer;
 import rsd.server.ServerOptions;
 import rsd.server.ServerPolicy;
+import rsd.tokenizer.ChatTemplate;
 
 /** {@code rsd serve}: the OpenAI-compatible HTTP API over the model. Runs until Ctrl-C. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -79,6 +80,9 @@ public final class ServeCommand implements Callable<Integer> {
             + "requests may use (repeatable)")
     java.util.List<String> aliases = new java.util.ArrayList<>();
 
+    @Mixin
+    ChatTemplateOption chatTemplate = new ChatTemplateOption();
+
     private final ModelOpener opener;
     /** Counted down to stop serving: by the JVM's shutdown hook (Ctrl-C), or by a test. */
     final CountDownLatch stop = new CountDownLatch(1);
@@ -105,6 +109,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new RsdException("--memory-tokens must be 0 (none) or at least 16, got " + memoryTokens);
         }
         ServerPolicy policy = new ServerPolicy(allowedHosts, corsOrigins, apiKey, aliases, true);
+        chatTemplate.validate();
         if (requestTimeout < 1) {
             throw new RsdException("--request-timeout must be at least 1 second, got " + requestTimeout);
         }
@@ -130,11 +135,14 @@ public final class ServeCommand implements Callable<Integer> {
             }
             ServerOptions options = new ServerOptions(host, port, parallel, queue, maxBody, context,
                     modelId(models.target.path()), 1000);
-            try (OpenAiServer server = OpenAiServer.start(options, policy, () -> Modes.decoder(chosen, resources),
+            ChatTemplate chat = chatFormat(models);
+            try (OpenAiServer server = OpenAiServer.start(options, policy, chat, () -> Modes.decoder(chosen, resources),
                     System.err)) {
                 Runtime.getRuntime().addShutdownHook(hook);
                 out.printf("rsd serve: %s, mode %s, context %d tokens, --parallel %d, --queue %d%n",
                         models.target.path(), chosen, context, parallel, queue);
+                out.printf("rsd serve: chat prompts in %s%n", chat == null ? "no chat format (the vocabulary lacks "
+                        + "the Llama 3 chat tokens: /v1/chat/completions is refused)" : chat.origin());
                 out.printf("rsd serve: listening on %s  (OpenAI base URL; try: curl %s/models)  Ctrl-C stops%n",
                         server.baseUrl(), server.baseUrl());
                 if (!server.isLoopback() && apiKey == null) {
@@ -155,6 +163,25 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The chat template the server formats chats with; null when the model has none and its vocabulary
+     * lacks the Llama-3 tokens too (the server then refuses chat requests, and still serves completions).
+     * A template that does not parse stops the server before it starts.
+     */
+    private ChatTemplate chatFormat(Models models) {
+        if (chatTemplate.file != null) {
+            return chatTemplate.resolve(models.target);
+        }
+        if (!models.target.hasOwnChatTemplate()) {
+            try {
+                return ChatTemplate.builtIn(models.target.tokenizer());
+            } catch (RsdException e) {
+                return null;
+            }
+        }
+        return models.target.chatTemplate();
     }
 
     /** The id clients see in /v1/models: the file name without .gguf. */

@@ -34,6 +34,7 @@ import rsd.decode.TextGenerator;
 import rsd.decode.TokenListener;
 import rsd.error.RsdException;
 import rsd.metrics.RuleStats;
+import rsd.tokenizer.ChatTemplate;
 import rsd.tokenizer.Tokenizer;
 import rsd.tokenizer.Utf8;
 
@@ -78,15 +79,15 @@ public final class OpenAiServer implements AutoCloseable {
     private final long startedEpochSeconds = System.currentTimeMillis() / 1000;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    private OpenAiServer(ServerOptions options, ServerPolicy policy, List<? extends TextGenerator> generators,
-                         PrintStream log) throws IOException {
+    private OpenAiServer(ServerOptions options, ServerPolicy policy, ChatTemplate chatTemplate,
+                         List<? extends TextGenerator> generators, PrintStream log) throws IOException {
         this.options = options;
         this.policy = policy;
         this.apiKeyBytes = policy.apiKey() == null ? null : policy.apiKey().getBytes(StandardCharsets.UTF_8);
         this.log = log;
         this.tokenizer = generators.get(0).tokenizer();
         this.mode = generators.get(0).mode();
-        this.parser = new RequestParser(tokenizer, options.contextLength());
+        this.parser = new RequestParser(tokenizer, options.contextLength(), chatTemplate);
         this.metrics = new ServerMetrics(options.modelId(), options.contextLength());
         this.slots = new DecodeSlots(generators, options.queue(), metrics);
         metrics.watch(slots::active, slots::queued);
@@ -165,12 +166,21 @@ public final class OpenAiServer implements AutoCloseable {
     /** As {@link #start(ServerOptions, Supplier, PrintStream)}, with access rules, aliases and warm-up. */
     public static OpenAiServer start(ServerOptions options, ServerPolicy policy,
                                      Supplier<? extends TextGenerator> generators, PrintStream log) {
+        return start(options, policy, null, generators, log);
+    }
+
+    /**
+     * As {@link #start(ServerOptions, ServerPolicy, Supplier, PrintStream)}, formatting chat requests with
+     * {@code chatTemplate} (the model's own, or one the user chose); null: the built-in Llama-3 format.
+     */
+    public static OpenAiServer start(ServerOptions options, ServerPolicy policy, ChatTemplate chatTemplate,
+                                     Supplier<? extends TextGenerator> generators, PrintStream log) {
         List<TextGenerator> list = new ArrayList<>();
         for (int i = 0; i < options.parallel(); i++) {
             list.add(generators.get());
         }
         try {
-            return new OpenAiServer(options, policy, list, log);
+            return new OpenAiServer(options, policy, chatTemplate, list, log);
         } catch (IOException e) {
             throw new RsdException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage());
         }

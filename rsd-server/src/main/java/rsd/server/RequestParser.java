@@ -9,6 +9,7 @@ import rsd.decode.GenerationSettings;
 import rsd.decode.Prompts;
 import rsd.error.RsdException;
 import rsd.tokenizer.ChatFormat;
+import rsd.tokenizer.ChatTemplate;
 import rsd.tokenizer.Tokenizer;
 
 /**
@@ -26,21 +27,24 @@ final class RequestParser {
 
     private final Tokenizer tokenizer;
     private final int contextLength;
-    /** The Llama-3 chat format, or null when the vocabulary lacks its tokens (then chat is refused). */
-    private final ChatFormat chatFormat;
+    /** How chat prompts are formatted, or null when the model has no way (then chat is refused). */
+    private final ChatTemplate chatTemplate;
     private final String noChatReason;
 
-    RequestParser(Tokenizer tokenizer, int contextLength) {
+    /** @param chatTemplate the model's chat template; null: the built-in Llama-3 format if the vocabulary has its tokens */
+    RequestParser(Tokenizer tokenizer, int contextLength, ChatTemplate chatTemplate) {
         this.tokenizer = tokenizer;
         this.contextLength = contextLength;
-        ChatFormat format = null;
+        ChatTemplate template = chatTemplate;
         String reason = null;
-        try {
-            format = new ChatFormat(tokenizer);
-        } catch (RsdException e) {
-            reason = e.getMessage();
+        if (template == null) {
+            try {
+                template = ChatTemplate.builtIn(tokenizer);
+            } catch (RsdException e) {
+                reason = e.getMessage();
+            }
         }
-        this.chatFormat = format;
+        this.chatTemplate = template;
         this.noChatReason = reason;
     }
 
@@ -252,7 +256,7 @@ final class RequestParser {
         if (messages.isEmpty()) {
             throw ApiException.invalid("messages", "'messages' must contain at least one message");
         }
-        if (chatFormat == null) {
+        if (chatTemplate == null) {
             throw ApiException.invalid("messages", noChatReason + "; use /v1/completions instead");
         }
         List<ChatFormat.Message> list = new ArrayList<>();
@@ -275,7 +279,12 @@ final class RequestParser {
             };
             list.add(new ChatFormat.Message(r, content(m.get("content"), where + ".content")));
         }
-        return chatFormat.encodeDialogPrompt(list);
+        try {
+            return chatTemplate.encodeDialogPrompt(list);
+        } catch (RsdException e) {
+            // the template's raise_exception (e.g. roles out of order), or a template that fails on this dialog
+            throw ApiException.invalid("messages", e.getMessage());
+        }
     }
 
     private static String content(JsonNode c, String where) {
