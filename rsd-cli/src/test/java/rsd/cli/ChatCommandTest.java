@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import rsd.decode.Decoder;
 import rsd.decode.GenerationSettings;
 import rsd.model.TestModels;
 import rsd.tokenizer.ChatFormat;
+import rsd.tokenizer.ChatTemplate;
 import rsd.tokenizer.Cl100kVocabulary;
 
 /** rsd chat: every answer is what standard greedy decoding gives for the whole conversation so far. */
@@ -88,6 +90,79 @@ class ChatCommandTest {
         CliTest.Outcome o = chat("hi\n", "-m", plain.toString(), "-t", "1");
         assertThat(o.code()).isEqualTo(2);
         assertThat(o.err().strip()).contains("chat format").doesNotContain("\n");
+    }
+
+    private static String resource(String name) throws java.io.IOException {
+        try (InputStream in = ChatCommandTest.class.getResourceAsStream("/chat-templates/" + name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Standard greedy decoding of the dialog formatted by this template. */
+    private static String reference(ChatTemplateSource template, List<ChatFormat.Message> dialog, int tokens) {
+        try (LoadedModel loaded = LoadedModel.open(model, 1, 512);
+             Decoder standard = Modes.decoder(Modes.STANDARD, ModeResources.of(loaded.model(), loaded.tokenizer()))) {
+            int[] ids = template.open(loaded).encodeDialogPrompt(dialog);
+            return standard.generate(ids, GenerationSettings.greedy(tokens), null, () -> false).text();
+        }
+    }
+
+    interface ChatTemplateSource {
+        ChatTemplate open(LoadedModel loaded);
+    }
+
+    @Test
+    void aChatTemplateFileFormatsTheConversation() throws Exception {
+        Path file = dir.resolve("llama-3.1.jinja");
+        Files.writeString(file, resource("llama-3.1-8b-instruct.jinja"));
+        for (String option : new String[] {"--chat-template", "--chat-template-file"}) {
+            CliTest.Outcome o = chat("Write add.\n", "-m", model.toString(), "-t", "1", "-c", "512", "-n", "5",
+                    "--system", "Be brief.", "--mode", "standard", option, file.toString());
+            assertThat(o.code()).as(o.err()).isZero();
+            List<ChatFormat.Message> dialog = List.of(new ChatFormat.Message("system", "Be brief."),
+                    new ChatFormat.Message("user", "Write add."));
+            String expected = reference(loaded -> ChatTemplate.fromFile(loaded.tokenizer(), file), dialog, 5);
+            assertThat(o.out()).isEqualTo(line(expected));
+            // The 3.1 template's prompt is not the built-in one (it dates the system turn), so the check means something.
+            try (LoadedModel loaded = LoadedModel.open(model, 1, 512)) {
+                assertThat(ChatTemplate.fromFile(loaded.tokenizer(), file).encodeDialogPrompt(dialog))
+                        .isNotEqualTo(ChatTemplate.builtIn(loaded.tokenizer()).encodeDialogPrompt(dialog));
+            }
+        }
+    }
+
+    @Test
+    void theModelsOwnTemplateIsUsedWithoutAnOption() throws Exception {
+        java.util.Map<String, Object> md = new java.util.HashMap<>(Cl100kVocabulary.metadata());
+        String template = "{{ bos_token }}{% for m in messages %}<|start_header_id|>{{ m.role }}<|end_header_id|>\n"
+                + "{{ m.content }}<|eot_id|>{% endfor %}<|start_header_id|>assistant<|end_header_id|>\n";
+        md.put(ChatTemplate.METADATA_KEY, template);
+        int vocabulary = ((List<?>) md.get("tokenizer.ggml.tokens")).size();
+        Path own = TestModels.writeRandomLlama(dir, TestModels.tiny().withShape(64, 2, 4, 2, 128, vocabulary)
+                .withTied(true), md);
+        CliTest.Outcome o = chat("hi\n", "-m", own.toString(), "-t", "1", "-c", "512", "-n", "4", "--mode", "standard");
+        assertThat(o.code()).as(o.err()).isZero();
+        try (LoadedModel loaded = LoadedModel.open(own, 1, 512);
+             Decoder standard = Modes.decoder(Modes.STANDARD, ModeResources.of(loaded.model(), loaded.tokenizer()))) {
+            assertThat(loaded.hasOwnChatTemplate()).isTrue();
+            int[] ids = loaded.tokenizer().encode("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\nhi<|eot_id|>"
+                    + "<|start_header_id|>assistant<|end_header_id|>\n", true);
+            assertThat(loaded.chatTemplate().encodeDialogPrompt(List.of(new ChatFormat.Message("user", "hi")))).containsExactly(ids);
+            assertThat(o.out()).isEqualTo(line(standard.generate(ids, GenerationSettings.greedy(4), null, () -> false).text()));
+        }
+    }
+
+    @Test
+    void aChatTemplateThatDoesNotParseOrIsMissingIsOneLineAndExitTwo() throws Exception {
+        Path broken = dir.resolve("broken.jinja");
+        Files.writeString(broken, "{% for m in messages %}{{ m.content }}");
+        CliTest.Outcome o = chat("hi\n", "-m", model.toString(), "-t", "1", "--chat-template", broken.toString());
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err().strip()).startsWith("rsd: chat template " + broken + ": the chat template does not parse: ")
+                .contains("endfor").doesNotContain("\n");
+        CliTest.Outcome missing = chat("hi\n", "-m", model.toString(), "-t", "1", "--chat-template", dir.resolve("no.jinja").toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err().strip()).contains("--chat-template " + dir.resolve("no.jinja") + " not found").doesNotContain("\n");
     }
 
     private static String line(String answer) {

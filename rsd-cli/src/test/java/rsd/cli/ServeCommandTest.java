@@ -184,4 +184,19 @@ class ServeCommandTest {
         assertThat(draft.err()).contains("draft");
         assertThat(Files.exists(model)).isTrue();
     }
+
+    @Test
+    void aChatTemplateThatDoesNotParseStopsTheServerBeforeItListens() throws Exception {
+        Path broken = dir.resolve("broken.jinja");
+        Files.writeString(broken, "{% if messages %}{{ messages[0].content }}");
+        for (String option : new String[] {"--chat-template", "--chat-template-file"}) {
+            CliTest.Outcome o = CliTest.run(new ServeCommand(), "--model", model.toString(), "--ctx", "64", "--threads", "1",
+                    "--port", "0", option, broken.toString());
+            assertThat(o.code()).as(o.err()).isEqualTo(2);
+            assertThat(o.err().strip()).startsWith("rsd: chat template " + broken + ": the chat template does not parse: ")
+                    .doesNotContain("\n");
+            assertThat(o.out()).doesNotContain("listening");
+        }
+        assertThat(OUT.toString()).contains("chat prompts in the built-in Llama 3 format");
+    }
 }
