@@ -263,6 +263,7 @@ public final class OpenAiServer implements AutoCloseable {
             status = switch (route) {
                 case "/v1/completions" -> post(exchange, method, () -> generate(exchange, channel, false));
                 case "/v1/chat/completions" -> post(exchange, method, () -> generate(exchange, channel, true));
+                case "/v1/responses" -> post(exchange, method, () -> responses(exchange, channel));
                 case "/tokenize" -> post(exchange, method, () -> tokenize(exchange, channel));
                 case "/detokenize" -> post(exchange, method, () -> detokenize(exchange, channel));
                 case "/v1/models" -> get(exchange, method, () -> models(channel));
@@ -369,8 +370,8 @@ public final class OpenAiServer implements AutoCloseable {
             path = path.substring(0, path.length() - 1);
         }
         return switch (path) {
-            case "/v1/completions", "/v1/chat/completions", "/v1/models", "/health", "/metrics", "/tokenize",
-                 "/detokenize" -> path;
+            case "/v1/completions", "/v1/chat/completions", "/v1/responses", "/v1/models", "/health", "/metrics",
+                 "/tokenize", "/detokenize" -> path;
             default -> path.startsWith("/v1/models/") && path.length() > "/v1/models/".length() ? "/v1/models/{id}" : "other";
         };
     }
@@ -381,7 +382,7 @@ public final class OpenAiServer implements AutoCloseable {
 
     private static String allowed(String route) {
         return switch (route) {
-            case "/v1/completions", "/v1/chat/completions", "/tokenize", "/detokenize" -> "POST";
+            case "/v1/completions", "/v1/chat/completions", "/v1/responses", "/tokenize", "/detokenize" -> "POST";
             default -> "GET, HEAD";
         };
     }
@@ -505,33 +506,12 @@ public final class OpenAiServer implements AutoCloseable {
             events.logprobs = logprobs;
         }
         TokenListener listener = logprobs != null ? logprobs : streaming;
-        DecodeSlots.Job job = new DecodeSlots.Job(request.promptIds(), request.settings(), listener, channel::broken);
-        if (!slots.tryAdmit()) {
-            exchange.getResponseHeaders().set("Retry-After", "1");
-            throw new ApiException(429, "rate_limit_error", null, "queue_full",
-                    "The server is busy: " + options.parallel() + " requests are decoding and " + options.queue()
-                            + " are queued; retry later");
-        }
-        if (events != null) {
-            // Before the job can run: the worker's first token must find the stream open.
+        GenerationResult result = decode(exchange, channel, request, listener, events == null ? null : () -> {
             channel.startEvents();
             events.start();
-        }
-        slots.execute(job);
-        GenerationResult result;
-        try {
-            result = await(job, channel);
-        } catch (RsdException e) {
-            throw ApiException.invalid(null, e.getMessage());
-        }
-        if (result == null || (channel.broken() && "cancelled".equals(result.stopReason()))) {
-            if (channel.broken()) {
-                return 499; // client closed the request (nginx's convention); nothing can be sent
-            }
-            throw new ApiException(503, "server_error", null, "server_shutting_down", "the server is shutting down");
-        }
-        if ("cancelled".equals(result.stopReason())) {
-            throw new ApiException(503, "server_error", null, "server_shutting_down", "the server is shutting down");
+        });
+        if (result == null) {
+            return 499; // client closed the request (nginx's convention); nothing can be sent
         }
         ObjectNode usage = usage(result, request.promptIds().length);
         ObjectNode rsd = rsdObject(result);
@@ -565,6 +545,74 @@ public final class OpenAiServer implements AutoCloseable {
         response.set("usage", usage);
         response.set("rsd", rsd);
         channel.json(200, bytes(response));
+        return 200;
+    }
+
+    /**
+     * Queues the request (429 when the queue is full), runs {@code onAdmitted} (which opens a stream: the
+     * worker's first token must find it open), and waits for the result. Null when the client went away,
+     * so nothing more can be sent; 503 when the server is shutting down.
+     */
+    private GenerationResult decode(HttpExchange exchange, ResponseChannel channel, GenerationRequest request,
+                                    TokenListener listener, Runnable onAdmitted) {
+        DecodeSlots.Job job = new DecodeSlots.Job(request.promptIds(), request.settings(), listener, channel::broken);
+        if (!slots.tryAdmit()) {
+            exchange.getResponseHeaders().set("Retry-After", "1");
+            throw new ApiException(429, "rate_limit_error", null, "queue_full",
+                    "The server is busy: " + options.parallel() + " requests are decoding and " + options.queue()
+                            + " are queued; retry later");
+        }
+        if (onAdmitted != null) {
+            onAdmitted.run();
+        }
+        slots.execute(job);
+        GenerationResult result;
+        try {
+            result = await(job, channel);
+        } catch (RsdException e) {
+            throw ApiException.invalid(null, e.getMessage());
+        }
+        if (result == null || (channel.broken() && "cancelled".equals(result.stopReason()))) {
+            if (channel.broken()) {
+                return null;
+            }
+            throw new ApiException(503, "server_error", null, "server_shutting_down", "the server is shutting down");
+        }
+        if ("cancelled".equals(result.stopReason())) {
+            throw new ApiException(503, "server_error", null, "server_shutting_down", "the server is shutting down");
+        }
+        return result;
+    }
+
+    /** The Responses API: text in (a string or messages), text out, streamed as its typed events or not. */
+    private int responses(HttpExchange exchange, ResponseChannel channel) throws IOException {
+        JsonNode body = readJson(exchange);
+        GenerationRequest request = parser.parseResponse(body);
+        ResponsesApi api = new ResponsesApi(channel, body, request.settings(), answeringName(body),
+                "resp_" + HexFormat.of().formatHex(randomBytes()), System.currentTimeMillis() / 1000);
+        TokenListener listener = request.stream() ? (tokenId, text, fromGuess) -> api.delta(text) : null;
+        GenerationResult result;
+        try {
+            result = decode(exchange, channel, request, listener, request.stream() ? () -> {
+                channel.startEvents();
+                api.start();
+            } : null);
+        } catch (ApiException e) {
+            if (!channel.streaming()) {
+                throw e;
+            }
+            api.error(e);
+            return e.status;
+        }
+        if (result == null) {
+            return 499;
+        }
+        ObjectNode usage = ResponsesApi.usage(request.promptIds().length, result.totalTokens());
+        if (request.stream()) {
+            api.finish(result, usage, rsdObject(result));
+        } else {
+            channel.json(200, bytes(api.response(result, usage, rsdObject(result))));
+        }
         return 200;
     }
 

@@ -48,13 +48,61 @@ final class RequestParser {
         this.noChatReason = reason;
     }
 
+    private enum Endpoint { COMPLETIONS, CHAT, RESPONSES }
+
     GenerationRequest parse(JsonNode body, boolean chat) {
         if (!body.isObject()) {
             throw ApiException.invalid(null, "the request body must be a JSON object");
         }
-        refuseUnsupported(body, chat);
+        refuseUnsupported(body, chat ? Endpoint.CHAT : Endpoint.COMPLETIONS);
         int[] prompt = chat ? chatPrompt(body) : completionPrompt(body);
-        String promptParam = chat ? "messages" : "prompt";
+        String maxParam = chat && present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        return request(body, chat, prompt, chat ? "messages" : "prompt", maxParam, !chat, logprobs(body, chat));
+    }
+
+    /**
+     * A Responses API request ({@code /v1/responses}): {@code input} as a string or a list of messages,
+     * {@code instructions} as the system message, {@code max_output_tokens}; text in, text out. Fields
+     * asking for what a stateless text generator cannot do (tools, stored conversations, reasoning,
+     * structured output...) are refused, naming the field.
+     */
+    GenerationRequest parseResponse(JsonNode body) {
+        if (!body.isObject()) {
+            throw ApiException.invalid(null, "the request body must be a JSON object");
+        }
+        refuseUnsupported(body, Endpoint.RESPONSES);
+        refuseUnsupportedResponseFields(body);
+        List<ChatFormat.Message> dialog = new ArrayList<>();
+        JsonNode instructions = body.get("instructions");
+        if (instructions != null && !instructions.isNull()) {
+            if (!instructions.isTextual()) {
+                throw wrongType("instructions", "a string", instructions);
+            }
+            dialog.add(new ChatFormat.Message("system", instructions.asText()));
+        }
+        JsonNode input = body.get("input");
+        if (input == null || input.isNull()) {
+            throw ApiException.invalid("input", "'input' is required");
+        }
+        if (input.isTextual()) {
+            dialog.add(new ChatFormat.Message("user", input.asText()));
+        } else if (input.isArray()) {
+            if (input.isEmpty()) {
+                throw ApiException.invalid("input", "'input' must contain at least one message");
+            }
+            for (int i = 0; i < input.size(); i++) {
+                dialog.add(inputMessage(input.get(i), "input[" + i + "]"));
+            }
+        } else {
+            throw wrongType("input", "a string or an array of messages", input);
+        }
+        int[] prompt = encodeChat(dialog, "input");
+        return request(body, true, prompt, "input", "max_output_tokens", false, -1);
+    }
+
+    /** Validates what all three endpoints share: room in the context, sampling, stops, streaming. */
+    private GenerationRequest request(JsonNode body, boolean chat, int[] prompt, String promptParam, String maxParam,
+                                      boolean shortDefault, int topLogprobs) {
         if (prompt.length == 0) {
             throw ApiException.invalid(promptParam, "the prompt is empty");
         }
@@ -64,11 +112,10 @@ final class RequestParser {
                             + prompt.length + " tokens; no room is left to generate");
         }
         int room = contextLength - prompt.length;
-        String maxParam = chat && present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
         Long requested = optionalLong(body, maxParam);
         int maxTokens;
         if (requested == null) {
-            maxTokens = chat ? room : Math.min(DEFAULT_COMPLETION_MAX_TOKENS, room);
+            maxTokens = shortDefault ? Math.min(DEFAULT_COMPLETION_MAX_TOKENS, room) : room;
         } else {
             if (requested <= 0) {
                 throw ApiException.invalid(maxParam, "'" + maxParam + "' must be at least 1, got " + requested);
@@ -107,7 +154,7 @@ final class RequestParser {
         }
         GenerationSettings settings = new GenerationSettings(maxTokens, (float) temperature,
                 topK == null ? 0 : topK.intValue(), (float) topP, seedValue, stops);
-        return new GenerationRequest(chat, prompt, settings, stream, includeUsage, logprobs(body, chat));
+        return new GenerationRequest(chat, prompt, settings, stream, includeUsage, topLogprobs);
     }
 
     private static final Map<String, String> COMMON_UNSUPPORTED = Map.of(
@@ -123,7 +170,8 @@ final class RequestParser {
             "min_p", 0.0, "repeat_penalty", 1.0, "typical_p", 1.0, "tfs_z", 1.0, "mirostat", 0.0,
             "dry_multiplier", 0.0, "xtc_probability", 0.0);
 
-    private void refuseUnsupported(JsonNode body, boolean chat) {
+    /** Fields the endpoint cannot honour; the Responses API's own are checked by refuseUnsupportedResponseFields. */
+    private void refuseUnsupported(JsonNode body, Endpoint endpoint) {
         for (String field : List.of("grammar", "json_schema")) {
             JsonNode v = body.get(field);
             if (v != null && !v.isNull() && !(v.isTextual() && v.asText().isEmpty()) && !(v.isObject() && v.isEmpty())) {
@@ -154,7 +202,7 @@ final class RequestParser {
             }
             throw ApiException.invalid(e.getKey(), e.getValue());
         }
-        if (chat) {
+        if (endpoint == Endpoint.CHAT) {
             JsonNode tools = body.get("tools");
             if (tools != null && !tools.isNull() && !(tools.isArray() && tools.isEmpty())) {
                 throw ApiException.invalid("tools", "tools / function calling are not supported");
@@ -164,7 +212,7 @@ final class RequestParser {
                     && !(format.isObject() && "text".equals(format.path("type").asText()))) {
                 throw ApiException.invalid("response_format", "only response_format {\"type\":\"text\"} is supported");
             }
-        } else {
+        } else if (endpoint == Endpoint.COMPLETIONS) {
             if (optionalBoolean(body, "echo", false)) {
                 throw ApiException.invalid("echo", "echo is not supported");
             }
@@ -256,9 +304,6 @@ final class RequestParser {
         if (messages.isEmpty()) {
             throw ApiException.invalid("messages", "'messages' must contain at least one message");
         }
-        if (chatTemplate == null) {
-            throw ApiException.invalid("messages", noChatReason + "; use /v1/completions instead");
-        }
         List<ChatFormat.Message> list = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             String where = "messages[" + i + "]";
@@ -279,12 +324,130 @@ final class RequestParser {
             };
             list.add(new ChatFormat.Message(r, content(m.get("content"), where + ".content")));
         }
+        return encodeChat(list, "messages");
+    }
+
+    private int[] encodeChat(List<ChatFormat.Message> dialog, String param) {
+        if (chatTemplate == null) {
+            throw ApiException.invalid(param, noChatReason + "; use /v1/completions instead");
+        }
         try {
-            return chatTemplate.encodeDialogPrompt(list);
+            return chatTemplate.encodeDialogPrompt(dialog);
         } catch (RsdException e) {
             // the template's raise_exception (e.g. roles out of order), or a template that fails on this dialog
-            throw ApiException.invalid("messages", e.getMessage());
+            throw ApiException.invalid(param, e.getMessage());
         }
+    }
+
+    /** Fields of the Responses API beyond text in, text out, with the value that asks for nothing. */
+    private static void refuseUnsupportedResponseFields(JsonNode body) {
+        JsonNode tools = body.get("tools");
+        if (tools != null && !tools.isNull() && !(tools.isArray() && tools.isEmpty())) {
+            throw ApiException.invalid("tools", "tools / function calling are not supported");
+        }
+        JsonNode toolChoice = body.get("tool_choice");
+        if (toolChoice != null && !toolChoice.isNull()
+                && !(toolChoice.isTextual() && List.of("auto", "none").contains(toolChoice.asText()))) {
+            throw ApiException.invalid("tool_choice", "tool_choice is not supported (only \"auto\" or \"none\", without tools)");
+        }
+        for (String field : List.of("previous_response_id", "conversation", "prompt", "reasoning")) {
+            JsonNode v = body.get(field);
+            if (v != null && !v.isNull() && !(v.isObject() && v.isEmpty())) {
+                throw ApiException.invalid(field, switch (field) {
+                    case "previous_response_id", "conversation" -> field + " is not supported: responses are not stored; "
+                            + "send the whole conversation as 'input'";
+                    case "prompt" -> "stored prompt templates ('prompt') are not supported; send 'instructions' and 'input'";
+                    default -> "reasoning options are not supported";
+                });
+            }
+        }
+        if (optionalBoolean(body, "store", false)) {
+            throw ApiException.invalid("store", "responses are not stored; send \"store\": false or leave it out");
+        }
+        if (optionalBoolean(body, "background", false)) {
+            throw ApiException.invalid("background", "background responses are not supported");
+        }
+        JsonNode include = body.get("include");
+        if (include != null && !include.isNull() && !(include.isArray() && include.isEmpty())) {
+            throw ApiException.invalid("include", "'include' is not supported (nothing extra can be included)");
+        }
+        Long topLogprobs = optionalLong(body, "top_logprobs");
+        if (topLogprobs != null && topLogprobs != 0) {
+            throw ApiException.invalid("top_logprobs", "top_logprobs is not supported on /v1/responses; "
+                    + "use /v1/chat/completions with logprobs");
+        }
+        JsonNode truncation = body.get("truncation");
+        if (truncation != null && !truncation.isNull() && !"disabled".equals(truncation.asText())) {
+            throw ApiException.invalid("truncation", "only truncation \"disabled\" is supported");
+        }
+        JsonNode text = body.get("text");
+        if (text != null && !text.isNull()) {
+            if (!text.isObject()) {
+                throw wrongType("text", "an object", text);
+            }
+            var names = text.fieldNames();
+            while (names.hasNext()) {
+                String name = names.next();
+                JsonNode v = text.get(name);
+                if (name.equals("format")) {
+                    if (!v.isNull() && !(v.isObject() && "text".equals(v.path("type").asText()))) {
+                        throw ApiException.invalid("text.format", "only text.format {\"type\":\"text\"} is supported");
+                    }
+                } else if (!v.isNull()) {
+                    throw ApiException.invalid("text." + name, "text." + name + " is not supported");
+                }
+            }
+        }
+        JsonNode metadata = body.get("metadata");
+        if (metadata != null && !metadata.isNull() && !metadata.isObject()) {
+            throw wrongType("metadata", "an object", metadata);
+        }
+    }
+
+    /** One message of a Responses {@code input} list: {@code {"role", "content"}}, optionally typed "message". */
+    private static ChatFormat.Message inputMessage(JsonNode m, String where) {
+        if (!m.isObject()) {
+            throw wrongType(where, "an object", m);
+        }
+        JsonNode type = m.get("type");
+        if (type != null && !type.isNull() && !"message".equals(type.asText())) {
+            throw ApiException.invalid(where + ".type", "input items of type '" + type.asText()
+                    + "' are not supported (only messages)");
+        }
+        JsonNode role = m.get("role");
+        if (role == null || !role.isTextual()) {
+            throw ApiException.invalid(where + ".role", "'" + where + ".role' must be a string");
+        }
+        String r = switch (role.asText()) {
+            case "system", "developer" -> "system";
+            case "user" -> "user";
+            case "assistant" -> "assistant";
+            default -> throw ApiException.invalid(where + ".role", "unsupported role '" + role.asText()
+                    + "' (supported: system, developer, user, assistant)");
+        };
+        JsonNode c = m.get("content");
+        String content;
+        if (c == null || c.isNull()) {
+            throw ApiException.invalid(where + ".content", "'" + where + ".content' is required");
+        } else if (c.isTextual()) {
+            content = c.asText();
+        } else if (c.isArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < c.size(); i++) {
+                JsonNode part = c.get(i);
+                String partType = part.path("type").asText();
+                if (!part.isObject() || !(partType.equals("input_text") || partType.equals("output_text"))
+                        || !part.path("text").isTextual()) {
+                    throw ApiException.invalid(where + ".content[" + i + "]",
+                            "only text content parts ({\"type\":\"input_text\",\"text\":...}) are supported");
+                }
+                sb.append(part.get("text").asText());
+            }
+            content = sb.toString();
+        } else {
+            throw wrongType(where + ".content", "a string or an array of text parts", c);
+        }
+        return new ChatFormat.Message(r, content);
     }
 
     private static String content(JsonNode c, String where) {

@@ -81,6 +81,11 @@ final class ResponseChannel {
         write(("data: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
+    /** One named SSE event: {@code event: <name>}, {@code data: <json>} and a blank line (the Responses API's form). */
+    synchronized void event(String name, String json) {
+        write(("event: " + name + "\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8));
+    }
+
     /**
      * Writes something harmless so that a vanished client is noticed: an SSE comment on a stream, or a
      * JSON whitespace byte on a non-streaming response (which commits status 200 early: any later error
