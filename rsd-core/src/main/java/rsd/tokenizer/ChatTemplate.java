@@ -357,21 +357,10 @@ public final class ChatTemplate {
                 .build();
         Jinjava jinja = new Jinjava(config);
         jinja.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
-                ChatTemplate.class, "raiseException", Object.class));
+                Functions.class, "raiseException", Object.class));
         jinja.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
-                ChatTemplate.class, "strftimeNow", String.class));
+                Functions.class, "strftimeNow", String.class));
         return jinja;
-    }
-
-    /** The template's {@code raise_exception(message)}: the dialog is refused with that message. */
-    public static Object raiseException(Object message) {
-        throw new Raised(String.valueOf(message));
-    }
-
-    /** The template's {@code strftime_now(format)}: now, in Python's strftime format. */
-    public static String strftimeNow(String format) {
-        Clock c = RENDER_CLOCK.get();
-        return strftime(format, ZonedDateTime.now(c != null ? c : Clock.systemDefaultZone()));
     }
 
     /** Python's strftime directives that chat templates use, in the C locale. */
@@ -405,6 +394,23 @@ public final class ChatTemplate {
             }
         }
         return sb.toString();
+    }
+
+    /** The functions templates call; Jinjava calls them by reflection. */
+    static final class Functions {
+        private Functions() {
+        }
+
+        /** The template's {@code raise_exception(message)}: the dialog is refused with that message. */
+        public static Object raiseException(Object message) {
+            throw new Raised(String.valueOf(message));
+        }
+
+        /** The template's {@code strftime_now(format)}: now, in Python's strftime format. */
+        public static String strftimeNow(String format) {
+            Clock c = RENDER_CLOCK.get();
+            return strftime(format, ZonedDateTime.now(c != null ? c : Clock.systemDefaultZone()));
+        }
     }
 
     /** What {@code raise_exception} throws through the template engine. */
