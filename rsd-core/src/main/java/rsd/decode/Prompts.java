@@ -2,6 +2,7 @@ package rsd.decode;
 
 import java.util.List;
 import rsd.tokenizer.ChatFormat;
+import rsd.tokenizer.ChatTemplate;
 import rsd.tokenizer.Tokenizer;
 
 /** Turns prompt text into the ids a generation starts from. */
@@ -22,11 +23,12 @@ public final class Prompts {
     }
 
     /**
-     * One user turn in the Llama-3 chat format, ending where the assistant's answer begins. The user's
+     * One user turn in the built-in Llama-3 chat format ({@link ChatTemplate#builtIn}), ending where the
+     * assistant's answer begins; a model's own template is {@code LoadedModel.chatTemplate()}. The user's
      * text is encoded as plain text, so special-token names inside it cannot forge turns. A model
      * without the chat tokens is a user error.
      */
     public static int[] llama3Chat(Tokenizer tokenizer, String userText) {
-        return new ChatFormat(tokenizer).encodeDialogPrompt(List.of(new ChatFormat.Message("user", userText)));
+        return ChatTemplate.builtIn(tokenizer).encodeDialogPrompt(List.of(new ChatFormat.Message("user", userText)));
     }
 }
