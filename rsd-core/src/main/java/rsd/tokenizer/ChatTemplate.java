@@ -45,7 +45,11 @@ public final class ChatTemplate {
     /** Starts each escaped character in message contents; the next char says which one it was. */
     private static final char ESCAPE = '\uE000';
     private static final ThreadLocal<Clock> RENDER_CLOCK = new ThreadLocal<>();
-    private static final Jinjava JINJA = newJinja();
+
+    /** Loaded on first use, so the built-in format never starts the template engine. */
+    private static final class Engine {
+        static final Jinjava JINJA = newJinja();
+    }
 
     private final Tokenizer tokenizer;
     private final String origin;
@@ -101,7 +105,7 @@ public final class ChatTemplate {
      * @throws RsdException naming the origin and the first parse error
      */
     public static ChatTemplate jinja(Tokenizer tokenizer, String source, String origin) {
-        JinjavaInterpreter interpreter = JINJA.newInterpreter();
+        JinjavaInterpreter interpreter = Engine.JINJA.newInterpreter();
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
             interpreter.parse(source);
@@ -266,7 +270,7 @@ public final class ChatTemplate {
         bindings.put("strftime_now", true);
         RENDER_CLOCK.set(clock);
         try {
-            return JINJA.renderForResult(source, bindings);
+            return Engine.JINJA.renderForResult(source, bindings);
         } catch (RuntimeException e) {
             throw new RsdException(origin + ": the chat template failed: " + e.getMessage());
         } finally {
