@@ -200,20 +200,7 @@ public final class Kernels {
                 a3 = bytesToFloats(seg, p3 + 2 + j).mul(d3).fma(xv, a3);
             }
         }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        a2.intoArray(lanes, 2 * L);
-        a3.intoArray(lanes, 3 * L);
-        out[index] = sumLanes(lanes, 0);
-        if (rows > 1) {
-            out[index + 1] = sumLanes(lanes, L);
-        }
-        if (rows > 2) {
-            out[index + 2] = sumLanes(lanes, 2 * L);
-        }
-        if (rows > 3) {
-            out[index + 3] = sumLanes(lanes, 3 * L);
-        }
+        sums4(a0, a1, a2, a3, lanes, rows, out, index);
     }
 
     /**
@@ -255,6 +242,56 @@ public final class Kernels {
             if (two) {
                 out[outOff + r + 1] = sumLanes(scratch, lanes + L);
             }
+        }
+    }
+
+    /**
+     * {@link #q8Rows1} for two tokens: out0[index + i] = row i . x0 and out1[index + i] = row i . x1, each
+     * weight decoded once for both (eight accumulators), each in the canonical order, so every element has
+     * the bits of its one-token form. {@code lanes} holds 4 L floats.
+     */
+    static void q8Rows2(MemorySegment seg, long base, long rowBytes, int rows, int n, float[] x0, float[] x1,
+                        float[] out0, float[] out1, int index, float[] lanes) {
+        long p0 = base, p1 = rows > 1 ? base + rowBytes : base, p2 = rows > 2 ? base + 2 * rowBytes : base;
+        long p3 = rows > 3 ? base + 3 * rowBytes : base;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        for (int k = 0; k < n; k += 32, p0 += 34, p1 += 34, p2 += 34, p3 += 34) {
+            float d0 = half(seg, p0), d1 = half(seg, p1), d2 = half(seg, p2), d3 = half(seg, p3);
+            for (int j = 0; j < 32; j += L) {
+                FloatVector xa = FloatVector.fromArray(F, x0, k + j), xb = FloatVector.fromArray(F, x1, k + j);
+                FloatVector w = bytesToFloats(seg, p0 + 2 + j).mul(d0);
+                a0 = w.fma(xa, a0);
+                b0 = w.fma(xb, b0);
+                w = bytesToFloats(seg, p1 + 2 + j).mul(d1);
+                a1 = w.fma(xa, a1);
+                b1 = w.fma(xb, b1);
+                w = bytesToFloats(seg, p2 + 2 + j).mul(d2);
+                a2 = w.fma(xa, a2);
+                b2 = w.fma(xb, b2);
+                w = bytesToFloats(seg, p3 + 2 + j).mul(d3);
+                a3 = w.fma(xa, a3);
+                b3 = w.fma(xb, b3);
+            }
+        }
+        sums4(a0, a1, a2, a3, lanes, rows, out0, index);
+        sums4(b0, b1, b2, b3, lanes, rows, out1, index);
+    }
+
+    /** The lane sums of up to four one-token accumulators into out[index..index + rows), through {@code lanes}. */
+    private static void sums4(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] lanes, int rows, float[] out, int index) {
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        a2.intoArray(lanes, 2 * L);
+        a3.intoArray(lanes, 3 * L);
+        out[index] = sumLanes(lanes, 0);
+        if (rows > 1) {
+            out[index + 1] = sumLanes(lanes, L);
+        }
+        if (rows > 2) {
+            out[index + 2] = sumLanes(lanes, 2 * L);
+        }
+        if (rows > 3) {
+            out[index + 3] = sumLanes(lanes, 3 * L);
         }
     }
 
