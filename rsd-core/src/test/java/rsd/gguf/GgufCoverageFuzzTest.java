@@ -19,7 +19,7 @@ import rsd.error.RsdException;
  * included), an allocation out of proportion to the file, or a slow read.
  *
  * <p>The normal test run replays the seed corpus in {@code GgufCoverageFuzzTestInputs/open/} (resources);
- * {@code JAZZER_FUZZ=1} fuzzes instead (see docs/testing.md).
+ * {@code JAZZER_FUZZ=1} fuzzes instead (docs/testing.md).
  */
 class GgufCoverageFuzzTest {
     /**

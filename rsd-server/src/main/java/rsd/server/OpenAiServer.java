@@ -681,6 +681,11 @@ public final class OpenAiServer implements AutoCloseable {
         if (bytes.length > max) {
             throw tooLarge(max);
         }
+        return parseBody(bytes);
+    }
+
+    /** A request body as JSON: strict UTF-8, not blank, one JSON value; anything else is a 400. */
+    static JsonNode parseBody(byte[] bytes) {
         String text = Utf8.strictOrNull(bytes);
         if (text == null) {
             throw ApiException.invalid(null, "the request body is not valid UTF-8");
