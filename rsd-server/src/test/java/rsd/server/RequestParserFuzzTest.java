@@ -7,7 +7,8 @@ import rsd.decode.GenerationSettings;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of what the server does with a request body before decoding: the
- * bytes parsed as JSON as the server parses them, then validated into a {@link GenerationRequest}. Any
+ * bytes parsed as JSON as the server parses them, then validated into a {@link GenerationRequest} (for
+ * completions, chat completions and the Responses API). Any
  * body must give either a request the generator can run (a prompt of valid token ids that leaves room
  * for at least one token, settings in range) or an {@link ApiException} with a 4xx status. Another
  * exception would reach the client as a 500.
@@ -33,17 +34,36 @@ class RequestParserFuzzTest {
         check(body, true);
     }
 
+    @FuzzTest(maxDuration = "60s")
+    @DictionaryFile(resourcePath = "request-fields.dict")
+    void responses(byte[] body) {
+        long start = System.nanoTime();
+        try {
+            checkRunnable(PARSER.parseResponse(OpenAiServer.parseBody(body)), true);
+        } catch (ApiException refused) {
+            checkRefusal(refused);
+        }
+        checkTime(start, body);
+    }
+
     private static void check(byte[] body, boolean chat) {
         long start = System.nanoTime();
         try {
             JsonNode json = OpenAiServer.parseBody(body);
             checkRunnable(PARSER.parse(json, chat), chat);
         } catch (ApiException refused) {
-            if (refused.status < 400 || refused.status > 499 || refused.getMessage() == null
-                    || refused.getMessage().isBlank()) {
-                throw new AssertionError("refused with status " + refused.status + ": " + refused.getMessage());
-            }
+            checkRefusal(refused);
         }
+        checkTime(start, body);
+    }
+
+    private static void checkRefusal(ApiException refused) {
+        if (refused.status < 400 || refused.status > 499 || refused.getMessage() == null || refused.getMessage().isBlank()) {
+            throw new AssertionError("refused with status " + refused.status + ": " + refused.getMessage());
+        }
+    }
+
+    private static void checkTime(long start, byte[] body) {
         long nanos = System.nanoTime() - start;
         if (nanos > MAX_NANOS) {
             throw new AssertionError("a " + body.length + "-byte body took " + nanos / 1_000_000 + " ms");
