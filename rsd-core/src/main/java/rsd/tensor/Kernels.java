@@ -204,48 +204,6 @@ public final class Kernels {
     }
 
     /**
-     * A one-token kernel over pairs of rows of 256-weight super-blocks: {@link #scales} unpacks one
-     * super-block's 16 scale floats, {@link #lanes} runs two rows' lane accumulators over x.
-     */
-    interface SuperBlockPairs {
-        void scales(MemorySegment seg, long block, float[] s, int at);
-
-        /**
-         * The lane accumulators of the rows at bytes p0 and p1 ({@code blocks} super-blocks each) times x,
-         * into s[lanes..lanes + 2L), in the canonical order; s holds the rows' unpacked scales: p0's
-         * super-block b at 16 b, p1's at 16 (blocks + b).
-         */
-        void lanes(MemorySegment seg, long p0, long p1, int blocks, float[] x, float[] s, int lanes);
-    }
-
-    /**
-     * out[outOff + r] = row r . x for r0 <= r < r1 through {@code kernel}, two rows at a time (a lone last
-     * row is run beside itself and its copy not stored). Each pair's scales are unpacked before the vector
-     * kernel runs, not inside it: inlined into it, or with four rows in it, C2 ran past its inlining node
-     * budget and left the kernel's vectors boxed (2-3x slower).
-     */
-    static void superBlockPairs(SuperBlockPairs kernel, MemorySegment seg, int blockBytes, int cols, float[] x,
-                                float[] out, int outOff, int r0, int r1, float[] scratch) {
-        int blocks = cols / 256;
-        long rowBytes = (long) blocks * blockBytes;
-        int second = 16 * blocks, lanes = 32 * blocks;
-        for (int r = r0; r < r1; r += 2) {
-            long p0 = r * rowBytes;
-            boolean two = r + 1 < r1;
-            long p1 = two ? p0 + rowBytes : p0;
-            for (int b = 0; b < blocks; b++) {
-                kernel.scales(seg, p0 + (long) b * blockBytes, scratch, 16 * b);
-                kernel.scales(seg, p1 + (long) b * blockBytes, scratch, second + 16 * b);
-            }
-            kernel.lanes(seg, p0, p1, blocks, x, scratch, lanes);
-            out[outOff + r] = sumLanes(scratch, lanes);
-            if (two) {
-                out[outOff + r + 1] = sumLanes(scratch, lanes + L);
-            }
-        }
-    }
-
-    /**
      * {@link #q8Rows1} for two tokens: out0[index + i] = row i . x0 and out1[index + i] = row i . x1, each
      * weight decoded once for both (eight accumulators), each in the canonical order, so every element has
      * the bits of its one-token form. {@code lanes} holds 4 L floats.

@@ -15,7 +15,7 @@ import rsd.gguf.GgmlType;
  * use 32 nibble bytes: low nibbles form sub-block 2g with bit 2g of qh[l] on top, high nibbles sub-block
  * 2g+1 with bit 2g+1; weight = d * scale * q - dmin * min, q < 32.
  */
-final class Q5_KTensor extends Tensor implements Kernels.SuperBlockPairs {
+final class Q5_KTensor extends Tensor {
     static final int BLOCK = 256;
     static final int BYTES = 176;
     private static final ThreadLocal<float[]> BLOCK_BUFFER = ThreadLocal.withInitial(() -> new float[BLOCK]);
@@ -45,58 +45,6 @@ final class Q5_KTensor extends Tensor implements Kernels.SuperBlockPairs {
         long s0 = data.get(Kernels.LONG_LE, block + 4);
         int s1 = data.get(Kernels.INT_LE, block + 12);
         return d * Q4_KTensor.packed(s0, s1, sub, 0) * q - dmin * Q4_KTensor.packed(s0, s1, sub, 1);
-    }
-
-    /**
-     * One token goes through {@link #lanes} (two rows decoded in registers, no scratch panel); more
-     * tokens through the shared panels. Both sum each (row, token) in the canonical order over the weights
-     * {@link #dequantize} gives, so the bits do not depend on T.
-     */
-    @Override
-    public void matmul(float[][] x, int T, int cols, float[][] out, int outOff, int r0, int r1, float[] scratch) {
-        if (T == 1 && Kernels.VECTOR && Kernels.L <= 32) {
-            Kernels.superBlockPairs(this, data, BYTES, cols, x[0], out[0], outOff, r0, r1, scratch);
-            return;
-        }
-        super.matmul(x, T, cols, out, outOff, r0, r1, scratch);
-    }
-
-    @Override
-    public void scales(MemorySegment seg, long block, float[] s, int at) {
-        Q4_KTensor.unpackScales(seg, block, s, at);
-    }
-
-    /** Each weight formed as {@link #dequantize} forms it (d * scale * q - dmin * min, two roundings) and fed to one FMA per lane. */
-    @Override
-    public void lanes(MemorySegment seg, long p0, long p1, int blocks, float[] x, float[] s, int lanes) {
-        FloatVector a0 = FloatVector.zero(Kernels.F), a1 = a0;
-        int second = 16 * blocks;
-        for (int b = 0; b < blocks; b++, p0 += BYTES, p1 += BYTES) {
-            int c0 = 16 * b, c1 = second + 16 * b;
-            for (int sub = 0; sub < 8; sub++) {
-                long q = 48 + 32 * (sub >> 1);
-                int o = BLOCK * b + 32 * sub, nibble = 4 * (sub & 1);
-                float d0 = s[c0 + sub], m0 = s[c0 + 8 + sub], d1 = s[c1 + sub], m1 = s[c1 + 8 + sub];
-                for (int j = 0; j < 32; j += Kernels.L) {
-                    FloatVector xv = FloatVector.fromArray(Kernels.F, x, o + j);
-                    a0 = code(seg, p0 + q + j, p0 + 16 + j, nibble, sub).mul(d0).sub(m0).fma(xv, a0);
-                    a1 = code(seg, p1 + q + j, p1 + 16 + j, nibble, sub).mul(d1).sub(m1).fma(xv, a1);
-                }
-            }
-        }
-        a0.intoArray(s, lanes);
-        a1.intoArray(s, lanes + Kernels.L);
-    }
-
-    /** The 5-bit codes of L weights as floats: 4 bits of the qs bytes from bit {@code nibble}, bit {@code bit} of the qh bytes on top. */
-    private static FloatVector code(MemorySegment seg, long qs, long qh, int nibble, int bit) {
-        IntVector low = ints(seg, qs).lanewise(VectorOperators.LSHR, nibble).and(15);
-        IntVector high = ints(seg, qh).lanewise(VectorOperators.LSHR, bit).and(1).lanewise(VectorOperators.LSHL, 4);
-        return (FloatVector) low.or(high).convert(VectorOperators.I2F, 0);
-    }
-
-    private static IntVector ints(MemorySegment seg, long at) {
-        return (IntVector) ByteVector.fromMemorySegment(Kernels.B, seg, at, Kernels.LE).convertShape(VectorOperators.B2I, Kernels.I, 0);
     }
 
     @Override
