@@ -311,17 +311,7 @@ final class RequestParser {
             if (!m.isObject()) {
                 throw wrongType(where, "an object", m);
             }
-            JsonNode role = m.get("role");
-            if (role == null || !role.isTextual()) {
-                throw ApiException.invalid(where + ".role", "'" + where + ".role' must be a string");
-            }
-            String r = switch (role.asText()) {
-                case "system", "developer" -> "system";
-                case "user" -> "user";
-                case "assistant" -> "assistant";
-                default -> throw ApiException.invalid(where + ".role", "unsupported role '" + role.asText()
-                        + "' (supported: system, developer, user, assistant)");
-            };
+            String r = role(m, where);
             list.add(new ChatFormat.Message(r, content(m.get("content"), where + ".content")));
         }
         return encodeChat(list, "messages");
@@ -404,6 +394,21 @@ final class RequestParser {
         }
     }
 
+    /** The chat-template role of message {@code m}: OpenAI's "developer" is a system message. */
+    private static String role(JsonNode m, String where) {
+        JsonNode role = m.get("role");
+        if (role == null || !role.isTextual()) {
+            throw ApiException.invalid(where + ".role", "'" + where + ".role' must be a string");
+        }
+        return switch (role.asText()) {
+            case "system", "developer" -> "system";
+            case "user" -> "user";
+            case "assistant" -> "assistant";
+            default -> throw ApiException.invalid(where + ".role", "unsupported role '" + role.asText()
+                    + "' (supported: system, developer, user, assistant)");
+        };
+    }
+
     /** One message of a Responses {@code input} list: {@code {"role", "content"}}, optionally typed "message". */
     private static ChatFormat.Message inputMessage(JsonNode m, String where) {
         if (!m.isObject()) {
@@ -414,17 +419,7 @@ final class RequestParser {
             throw ApiException.invalid(where + ".type", "input items of type '" + type.asText()
                     + "' are not supported (only messages)");
         }
-        JsonNode role = m.get("role");
-        if (role == null || !role.isTextual()) {
-            throw ApiException.invalid(where + ".role", "'" + where + ".role' must be a string");
-        }
-        String r = switch (role.asText()) {
-            case "system", "developer" -> "system";
-            case "user" -> "user";
-            case "assistant" -> "assistant";
-            default -> throw ApiException.invalid(where + ".role", "unsupported role '" + role.asText()
-                    + "' (supported: system, developer, user, assistant)");
-        };
+        String r = role(m, where);
         JsonNode c = m.get("content");
         String content;
         if (c == null || c.isNull()) {
