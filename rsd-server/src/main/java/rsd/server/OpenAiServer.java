@@ -710,9 +710,7 @@ public final class OpenAiServer implements AutoCloseable {
     /** llama.cpp's /tokenize: {"content": text, "add_special": bool, "parse_special": bool} to {"tokens": [...]}. */
     private int tokenize(HttpExchange exchange, ResponseChannel channel) {
         JsonNode body = readJson(exchange);
-        if (!body.isObject()) {
-            throw ApiException.invalid(null, "the request body must be a JSON object");
-        }
+        RequestParser.requireObject(body);
         JsonNode content = body.get("content");
         if (content == null || !content.isTextual()) {
             throw ApiException.invalid("content", "'content' must be a string");
@@ -735,22 +733,12 @@ public final class OpenAiServer implements AutoCloseable {
     /** llama.cpp's /detokenize: {"tokens": [...]} to {"content": text}. */
     private int detokenize(HttpExchange exchange, ResponseChannel channel) {
         JsonNode body = readJson(exchange);
-        if (!body.isObject()) {
-            throw ApiException.invalid(null, "the request body must be a JSON object");
-        }
+        RequestParser.requireObject(body);
         JsonNode tokens = body.get("tokens");
         if (tokens == null || !tokens.isArray()) {
             throw ApiException.invalid("tokens", "'tokens' must be an array of token ids");
         }
-        int[] ids = new int[tokens.size()];
-        for (int i = 0; i < ids.length; i++) {
-            JsonNode t = tokens.get(i);
-            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.asInt() < 0 || t.asInt() >= tokenizer.vocabSize()) {
-                throw ApiException.invalid("tokens", "token " + i + " must be an integer token id in [0, "
-                        + tokenizer.vocabSize() + "), got " + t);
-            }
-            ids[i] = t.asInt();
-        }
+        int[] ids = RequestParser.tokenIds(tokens, tokenizer.vocabSize(), "tokens", "token");
         ObjectNode out = JSON.createObjectNode();
         out.put("content", tokenizer.decode(ids));
         channel.json(200, bytes(out));

@@ -51,9 +51,7 @@ final class RequestParser {
     private enum Endpoint { COMPLETIONS, CHAT, RESPONSES }
 
     GenerationRequest parse(JsonNode body, boolean chat) {
-        if (!body.isObject()) {
-            throw ApiException.invalid(null, "the request body must be a JSON object");
-        }
+        requireObject(body);
         refuseUnsupported(body, chat ? Endpoint.CHAT : Endpoint.COMPLETIONS);
         int[] prompt = chat ? chatPrompt(body) : completionPrompt(body);
         String maxParam = chat && present(body, "max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
@@ -67,9 +65,7 @@ final class RequestParser {
      * structured output...) are refused, naming the field.
      */
     GenerationRequest parseResponse(JsonNode body) {
-        if (!body.isObject()) {
-            throw ApiException.invalid(null, "the request body must be a JSON object");
-        }
+        requireObject(body);
         refuseUnsupported(body, Endpoint.RESPONSES);
         refuseUnsupportedResponseFields(body);
         List<ChatFormat.Message> dialog = new ArrayList<>();
@@ -281,12 +277,27 @@ final class RequestParser {
 
     /** Token-id prompts are taken verbatim: the caller chose the exact tokens, BOS included or not. */
     private int[] tokenIds(JsonNode array) {
+        return tokenIds(array, tokenizer.vocabSize(), "prompt", "prompt token");
+    }
+
+    /** Every JSON endpoint takes an object as its body. */
+    static void requireObject(JsonNode body) {
+        if (!body.isObject()) {
+            throw ApiException.invalid(null, "the request body must be a JSON object");
+        }
+    }
+
+    /**
+     * The ids of a JSON array of token ids, each an integer in [0, vocabSize); a bad one is a 400 naming
+     * {@code param}, the element called {@code what} and its index.
+     */
+    static int[] tokenIds(JsonNode array, int vocabSize, String param, String what) {
         int[] ids = new int[array.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode t = array.get(i);
-            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.asInt() < 0 || t.asInt() >= tokenizer.vocabSize()) {
-                throw ApiException.invalid("prompt", "prompt token " + i + " must be an integer token id in [0, "
-                        + tokenizer.vocabSize() + "), got " + t);
+            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.asInt() < 0 || t.asInt() >= vocabSize) {
+                throw ApiException.invalid(param, what + " " + i + " must be an integer token id in [0, "
+                        + vocabSize + "), got " + t);
             }
             ids[i] = t.asInt();
         }

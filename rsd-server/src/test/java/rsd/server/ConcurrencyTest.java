@@ -41,7 +41,8 @@ class ConcurrencyTest {
                 .filter(n -> n.startsWith("rsd-decode-") || n.startsWith("rsd-http-") || n.startsWith("HTTP-Dispatcher")).collect(Collectors.toSet());
     }
 
-    private static long usedHeapAfterGc() throws InterruptedException {
+    /** Heap in use after three collections (the soak test compares it over a run too). */
+    static long usedHeapAfterGc() throws InterruptedException {
         Runtime rt = Runtime.getRuntime();
         for (int i = 0; i < 3; i++) {
             System.gc();

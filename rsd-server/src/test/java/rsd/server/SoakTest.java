@@ -102,7 +102,7 @@ class SoakTest {
             }
             settle(server);
             threadsBefore = Thread.getAllStackTraces().size();
-            heapBefore = usedHeapAfterGc();
+            heapBefore = ConcurrencyTest.usedHeapAfterGc();
             heap.add(heapBefore);
 
             AtomicBoolean stop = new AtomicBoolean();
@@ -122,7 +122,7 @@ class SoakTest {
                 while (System.nanoTime() < at && failures.size() < 20) {
                     Thread.sleep(100);
                 }
-                heap.add(usedHeapAfterGc());
+                heap.add(ConcurrencyTest.usedHeapAfterGc());
             }
             stop.set(true);
             for (Thread t : clients) {
@@ -138,7 +138,7 @@ class SoakTest {
             }
             assertThat(Thread.getAllStackTraces().size()).as("platform threads after the load (before: " + threadsBefore + ")")
                     .isLessThanOrEqualTo(threadsBefore + THREAD_ALLOWANCE);
-            heap.add(usedHeapAfterGc());
+            heap.add(ConcurrencyTest.usedHeapAfterGc());
             long early = Math.min(heap.get(0), heap.get(1));
             long late = Math.max(heap.get(heap.size() - 2), heap.get(heap.size() - 1));
             assertThat(late - early).as("heap growth after GC, checkpoints " + mib(heap)).isLessThan(HEAP_ALLOWANCE);
@@ -462,15 +462,6 @@ class SoakTest {
             }
             Thread.sleep(20);
         }
-    }
-
-    private static long usedHeapAfterGc() throws InterruptedException {
-        Runtime rt = Runtime.getRuntime();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(50);
-        }
-        return rt.totalMemory() - rt.freeMemory();
     }
 
     private static String mib(List<Long> bytes) {
